@@ -1,0 +1,1 @@
+//! SePay eInvoice client (work in progress).

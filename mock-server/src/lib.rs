@@ -1,0 +1,1 @@
+//! mock (work in progress)
