@@ -1,1 +1,77 @@
-//! SePay eInvoice client (work in progress).
+//! # sepay-einvoice
+//!
+//! A client for the [SePay eInvoice API](https://developer.sepay.vn/en/einvoice-api/v1/tong-quan):
+//! issue legal Vietnamese e-invoices from Rust. The same core powers the Python and Node packages.
+//!
+//! What the client does for you:
+//! - **Tokens**: fetched with your client id and secret, cached, refreshed by one caller at a
+//!   time, and replaced once when the API answers 401.
+//! - **Retries** on connection errors, timeouts, 408, 429, 500, 502, 503 and 504, with
+//!   exponential backoff, jitter and `Retry-After`, inside one deadline per call.
+//! - **Exactly one invoice per [`Client::create_invoice`]**: a `reference_code` is generated when
+//!   you give none and kept across retries; a retry that finds the invoice already there is
+//!   reconciled instead of failing or creating a second one.
+//! - **Waiting** for the asynchronous create and issue jobs ([`Client::wait_for_status`]).
+//! - **Validation** before any request, with the field's path in the error
+//!   (`items[0].tax_rate`), and a local [`CreateInvoice::totals`] preview.
+//! - **Money** as [`rust_decimal::Decimal`], never a float.
+//! - **No secrets in logs**: `Debug` output and `tracing` events never contain the client secret
+//!   or tokens, and mask buyers' tax codes, e-mails, phones and national ids.
+//!
+//! ```no_run
+//! use sepay_einvoice::{Buyer, Client, CreateInvoice, FileType, LineItem, TaxRate, WaitOptions};
+//!
+//! # async fn run() -> sepay_einvoice::Result<()> {
+//! // SEPAY_EINVOICE_CLIENT_ID / _CLIENT_SECRET (and _BASE_URL for the mock server).
+//! let client = Client::from_env()?;
+//! let account = &client.list_provider_accounts(&Default::default()).await?.items[0];
+//! let draft = client
+//!     .create_invoice_and_wait(
+//!         &CreateInvoice {
+//!             provider_account_id: account.id.clone(),
+//!             template_code: "1".into(),
+//!             invoice_series: "C26TSE".into(),
+//!             issued_date: "2026-01-26 08:00:00".into(),
+//!             is_draft: true,
+//!             buyer: Buyer { name: Some("Công ty ABC".into()), tax_code: Some("0101234567".into()), ..Default::default() },
+//!             items: vec![LineItem::new("Sản phẩm A", 2.into(), 100_000.into()).with_tax_rate(TaxRate::Ten)],
+//!             ..Default::default()
+//!         },
+//!         WaitOptions::default(),
+//!     )
+//!     .await?;
+//! let issued = client.issue_invoice_and_wait(&draft.reference_code, WaitOptions::default()).await?;
+//! let pdf = client.download_invoice(&issued.reference_code, FileType::Pdf).await?;
+//! assert!(pdf.content.starts_with(b"%PDF"));
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod auth;
+mod client;
+mod config;
+mod error;
+pub mod model;
+mod paginate;
+pub mod redact;
+mod retry;
+mod totals;
+mod transport;
+pub mod validate;
+mod wait;
+
+pub use auth::TokenInfo;
+pub use client::Client;
+pub use config::{
+    ClientBuilder, Environment, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT,
+};
+pub use error::{Attempt, Error, ErrorKind, Result};
+pub use model::*;
+pub use paginate::InvoiceStream;
+pub use retry::RetryPolicy;
+pub use rust_decimal::Decimal;
+pub use totals::{line_amounts, LineTotal, Totals};
+pub use wait::{StatusCallback, WaitOptions};
+
+/// The SDK's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

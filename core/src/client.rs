@@ -1,0 +1,392 @@
+//! The client and its endpoint methods.
+
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use base64::Engine;
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use crate::auth::{TokenCache, TokenInfo};
+use crate::config::{ClientBuilder, Config};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{
+    CreateInvoice, FileType, Invoice, InvoiceFile, InvoiceStatus, Job, JobKind, JobState,
+    JobStatus, ListInvoicesParams, ListParams, Page, ProviderAccount, ProviderAccountDetail, Usage,
+};
+use crate::transport::Call;
+use crate::validate;
+
+/// A client for the SePay eInvoice API.
+///
+/// Cheap to clone (one `Arc`); clones share the connection pool and the token cache. `Send + Sync`,
+/// so one client serves a whole application.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) http: reqwest::Client,
+    pub(crate) tokens: TokenCache,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.config.base_url.as_str())
+            .field("client_id", &self.inner.config.client_id)
+            .field("client_secret", &self.inner.config.client_secret)
+            .field("tokens", &self.inner.tokens)
+            .field("timeout", &self.inner.config.attempt_timeout)
+            .field("call_timeout", &self.inner.config.call_timeout)
+            .field("max_retries", &self.inner.config.retry.max_retries)
+            .finish()
+    }
+}
+
+/// The download answer before base64 decoding.
+#[derive(Deserialize)]
+struct RawFile {
+    #[serde(default)]
+    file_type: Option<FileType>,
+    #[serde(default)]
+    file_name: Option<String>,
+    content: String,
+}
+
+/// The create/issue answer.
+#[derive(Deserialize)]
+struct Accepted {
+    tracking_code: String,
+    #[serde(default)]
+    tracking_url: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// rustls needs a process-wide crypto provider; install ring's once (an `Err` means another
+/// library already installed one, which is fine).
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured entirely from the environment variables
+    /// (`SEPAY_EINVOICE_CLIENT_ID`, `SEPAY_EINVOICE_CLIENT_SECRET`, `SEPAY_EINVOICE_ENV`,
+    /// `SEPAY_EINVOICE_BASE_URL`).
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::default().build()
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.inner.config.call_timeout
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.config.base_url.as_str()
+    }
+
+    /// Fetches (or reuses) an access token, checking the credentials. Calls fetch tokens on their
+    /// own; this is for checking the configuration early. The token itself is never exposed.
+    pub async fn authenticate(&self) -> Result<TokenInfo> {
+        self.inner
+            .token(self.deadline())
+            .await
+            .map(|(_, info)| info)
+    }
+
+    /// Lists the provider accounts (`GET /v1/provider-accounts`).
+    pub async fn list_provider_accounts(
+        &self,
+        params: &ListParams,
+    ) -> Result<Page<ProviderAccount>> {
+        validate::paging(params.page, params.per_page)?;
+        let call = Call::get(&["v1", "provider-accounts"])
+            .query("page", params.page)
+            .query("per_page", params.per_page);
+        self.inner.execute(&call, self.deadline()).await
+    }
+
+    /// One provider account with its templates (`GET /v1/provider-accounts/{id}`).
+    pub async fn get_provider_account(&self, id: &str) -> Result<ProviderAccountDetail> {
+        validate::code("id", id)?;
+        self.inner
+            .execute(
+                &Call::get(&["v1", "provider-accounts", id]),
+                self.deadline(),
+            )
+            .await
+    }
+
+    /// Creates an invoice (`POST /v1/invoices/create`): a draft when `is_draft`, else signed and
+    /// sent at once. Returns the job to wait on.
+    ///
+    /// Exactly one invoice results per call: the request is validated first, a `reference_code`
+    /// is generated when missing and kept across retries, and a retry answered with 409
+    /// `EINVOICE_DOCUMENT_EXISTED` (an earlier attempt got through) is reconciled into a job that
+    /// is followed by reference code.
+    pub async fn create_invoice(&self, req: &CreateInvoice) -> Result<Job> {
+        let wire = validate::prepare_create(req)?;
+        let reference_code = wire.reference_code.clone().unwrap_or_default();
+        let body =
+            serde_json::to_value(&wire).map_err(|e| Error::validation("(root)", e.to_string()))?;
+        let call = Call::post(&["v1", "invoices", "create"], Some(body));
+        match self.inner.execute::<Accepted>(&call, self.deadline()).await {
+            Ok(a) => Ok(Job {
+                kind: JobKind::Create,
+                tracking_code: Some(a.tracking_code),
+                tracking_url: a.tracking_url,
+                reference_code,
+                message: a.message,
+            }),
+            Err(e) if e.kind() == ErrorKind::Conflict && earlier_attempt_may_have_acted(&e) => {
+                tracing::warn!(reference_code, "create retried after an unclear attempt and the API already has this reference code: following the existing invoice");
+                Ok(reconciled(JobKind::Create, reference_code))
+            }
+            Err(e) => Err(e.with_reference_code(Some(reference_code))),
+        }
+    }
+
+    /// Issues a draft (`POST /v1/invoices/issue`). Returns the job to wait on.
+    pub async fn issue_invoice(&self, reference_code: &str) -> Result<Job> {
+        validate::code("reference_code", reference_code)?;
+        let call = Call::post(
+            &["v1", "invoices", "issue"],
+            Some(serde_json::json!({ "reference_code": reference_code })),
+        );
+        match self.inner.execute::<Accepted>(&call, self.deadline()).await {
+            Ok(a) => Ok(Job {
+                kind: JobKind::Issue,
+                tracking_code: Some(a.tracking_code),
+                tracking_url: a.tracking_url,
+                reference_code: reference_code.into(),
+                message: a.message,
+            }),
+            // An earlier attempt may have started the issuance; the API then refuses a second one.
+            Err(e)
+                if matches!(e.kind(), ErrorKind::BadRequest | ErrorKind::Conflict)
+                    && earlier_attempt_may_have_acted(&e) =>
+            {
+                tracing::warn!(reference_code, "issue retried after an unclear attempt and the API refused a second issuance: following the invoice");
+                Ok(reconciled(JobKind::Issue, reference_code.into()))
+            }
+            Err(e) => Err(e.with_reference_code(Some(reference_code.into()))),
+        }
+    }
+
+    /// Asks the API once where a job stands (`GET /v1/invoices/{create|issue}/check/{code}`).
+    /// A reconciled job (no tracking code) is checked through the invoice itself.
+    pub async fn check_status(&self, job: &Job) -> Result<JobStatus> {
+        self.check_status_until(job, self.deadline()).await
+    }
+
+    pub(crate) async fn check_status_until(
+        &self,
+        job: &Job,
+        deadline: Instant,
+    ) -> Result<JobStatus> {
+        let stage = match job.kind {
+            JobKind::Create => "create",
+            JobKind::Issue => "issue",
+            JobKind::Other(_) => {
+                return Err(Error::validation(
+                    "job.kind",
+                    format!(
+                        "must be \"create\" or \"issue\", got {:?}",
+                        job.kind.as_str()
+                    ),
+                ))
+            }
+        };
+        let Some(tc) = &job.tracking_code else {
+            return self.status_from_invoice(job, deadline).await;
+        };
+        validate::code("job.tracking_code", tc)?;
+        self.inner
+            .execute(
+                &Call::get(&["v1", "invoices", stage, "check", tc]),
+                deadline,
+            )
+            .await
+    }
+
+    async fn status_from_invoice(&self, job: &Job, deadline: Instant) -> Result<JobStatus> {
+        validate::code("job.reference_code", &job.reference_code)?;
+        let pending = |msg: &str| JobStatus {
+            state: JobState::Pending,
+            message: Some(msg.into()),
+            reference_code: Some(job.reference_code.clone()),
+            invoice: None,
+        };
+        match self
+            .inner
+            .execute::<Invoice>(
+                &Call::get(&["v1", "invoices", &job.reference_code]),
+                deadline,
+            )
+            .await
+        {
+            Ok(inv) if job.kind == JobKind::Issue && inv.status != InvoiceStatus::Issued => {
+                Ok(pending("waiting for the invoice to be issued"))
+            }
+            Ok(inv) => Ok(JobStatus {
+                state: JobState::Success,
+                message: None,
+                reference_code: Some(inv.reference_code.clone()),
+                invoice: Some(inv),
+            }),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                Ok(pending("waiting for the invoice to appear"))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One invoice with its lines (`GET /v1/invoices/{reference_code}`).
+    pub async fn get_invoice(&self, reference_code: &str) -> Result<Invoice> {
+        validate::code("reference_code", reference_code)?;
+        self.inner
+            .execute(
+                &Call::get(&["v1", "invoices", reference_code]),
+                self.deadline(),
+            )
+            .await
+    }
+
+    /// One page of invoices (`GET /v1/invoices`).
+    pub async fn list_invoices(&self, params: &ListInvoicesParams) -> Result<Page<Invoice>> {
+        validate::paging(params.page, params.per_page)?;
+        if let Some(s) = &params.source {
+            if !s.is_known() {
+                return Err(Error::validation(
+                    "source",
+                    format!("must be \"manual\" or \"api\", got {:?}", s.as_str()),
+                ));
+            }
+        }
+        let call = Call::get(&["v1", "invoices"])
+            .query("page", params.page)
+            .query("per_page", params.per_page)
+            .query(
+                "source",
+                params.source.as_ref().map(|s| s.as_str().to_string()),
+            );
+        self.inner.execute(&call, self.deadline()).await
+    }
+
+    /// Downloads an issued invoice as PDF or XML (`GET /v1/invoices/{code}/download`), decoded
+    /// from base64.
+    pub async fn download_invoice(
+        &self,
+        reference_code: &str,
+        file_type: FileType,
+    ) -> Result<InvoiceFile> {
+        validate::code("reference_code", reference_code)?;
+        let call = Call::get(&["v1", "invoices", reference_code, "download"])
+            .query("type", Some(file_type.as_str()));
+        let raw: RawFile = self.inner.execute(&call, self.deadline()).await?;
+        let cleaned: String = raw
+            .content
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let content = base64::engine::general_purpose::STANDARD
+            .decode(cleaned.as_bytes())
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Decode,
+                    format!("file content is not valid base64: {e}"),
+                )
+                .with_reference_code(Some(reference_code.into()))
+            })?;
+        let file_type = raw.file_type.unwrap_or(file_type);
+        let file_name = raw
+            .file_name
+            .unwrap_or_else(|| format!("{reference_code}.{}", file_type.as_str()));
+        Ok(InvoiceFile {
+            file_type,
+            file_name,
+            content,
+        })
+    }
+
+    /// Deletes a draft for good (`POST /v1/invoices/delete/{reference_code}`).
+    pub async fn delete_draft(&self, reference_code: &str) -> Result<()> {
+        validate::code("reference_code", reference_code)?;
+        let call = Call::post(&["v1", "invoices", "delete", reference_code], None);
+        match self
+            .inner
+            .execute::<serde_json::Value>(&call, self.deadline())
+            .await
+        {
+            Ok(_) => Ok(()),
+            // A retry after an unclear attempt finds the draft already gone: that attempt deleted it.
+            Err(e) if e.kind() == ErrorKind::NotFound && earlier_attempt_may_have_acted(&e) => {
+                Ok(())
+            }
+            Err(e) => Err(e.with_reference_code(Some(reference_code.into()))),
+        }
+    }
+
+    /// Remaining issuance quota (`GET /v1/usage`).
+    pub async fn get_usage(&self) -> Result<Usage> {
+        self.inner
+            .execute(&Call::get(&["v1", "usage"]), self.deadline())
+            .await
+    }
+}
+
+impl ClientBuilder {
+    /// Builds the client. Fails with a validation error naming the missing or bad setting.
+    pub fn build(self) -> Result<Client> {
+        let config = self.into_config()?;
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| {
+                Error::new(ErrorKind::Connection, format!("could not set up HTTP: {e}"))
+                    .with_source(e)
+            })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                http,
+                tokens: TokenCache::default(),
+            }),
+        })
+    }
+}
+
+fn reconciled(kind: JobKind, reference_code: String) -> Job {
+    Job {
+        kind,
+        tracking_code: None,
+        tracking_url: None,
+        reference_code,
+        message: Some(
+            "an earlier attempt of this call was accepted; following the invoice by reference code"
+                .into(),
+        ),
+    }
+}
+
+/// Whether any attempt before the last may have been acted on by the server.
+fn earlier_attempt_may_have_acted(e: &Error) -> bool {
+    let h = e.history();
+    h.len() > 1 && h[..h.len() - 1].iter().any(|a| a.ambiguous)
+}

@@ -1,0 +1,294 @@
+//! Client configuration: credentials, environment, base URL and limits, with environment-variable
+//! fallbacks.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+
+/// Environment variable holding the client id.
+pub const ENV_CLIENT_ID: &str = "SEPAY_EINVOICE_CLIENT_ID";
+/// Environment variable holding the client secret.
+pub const ENV_CLIENT_SECRET: &str = "SEPAY_EINVOICE_CLIENT_SECRET";
+/// Environment variable selecting `sandbox` or `production`.
+pub const ENV_ENVIRONMENT: &str = "SEPAY_EINVOICE_ENV";
+/// Environment variable overriding the base URL (wins over the environment; how tests reach the mock).
+pub const ENV_BASE_URL: &str = "SEPAY_EINVOICE_BASE_URL";
+
+/// Which SePay deployment to talk to. Each has its own credentials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Environment {
+    /// `https://einvoice-api-sandbox.sepay.vn`: simulated, nothing reaches the tax authority.
+    #[default]
+    Sandbox,
+    /// `https://einvoice-api.sepay.vn`: real invoices.
+    Production,
+}
+
+impl Environment {
+    /// The environment's base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "https://einvoice-api-sandbox.sepay.vn",
+            Environment::Production => "https://einvoice-api.sepay.vn",
+        }
+    }
+}
+
+impl std::str::FromStr for Environment {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "sandbox" => Ok(Environment::Sandbox),
+            "production" | "prod" => Ok(Environment::Production),
+            other => Err(Error::validation(
+                "environment",
+                format!("must be \"sandbox\" or \"production\", got {other:?}"),
+            )),
+        }
+    }
+}
+
+/// A secret string that never shows in `Debug` or `Display`.
+#[derive(Clone, Default)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Settings of a built client.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub base_url: Url,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub attempt_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub call_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub user_agent: String,
+}
+
+/// Builds a [`crate::Client`]. Unset credentials and settings fall back to the environment
+/// variables [`ENV_CLIENT_ID`], [`ENV_CLIENT_SECRET`], [`ENV_ENVIRONMENT`] and [`ENV_BASE_URL`].
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    environment: Option<Environment>,
+    base_url: Option<String>,
+    attempt_timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    binding: Option<String>,
+    app_info: Option<String>,
+    ignore_env: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("call_timeout", &self.call_timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The client id issued by SePay.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+    /// The client secret issued by SePay.
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(Secret(secret.into()));
+        self
+    }
+    /// Sandbox (default) or production.
+    pub fn environment(mut self, env: Environment) -> Self {
+        self.environment = Some(env);
+        self
+    }
+    /// A base URL that wins over the environment (for the mock server, or a proxy). Must be
+    /// HTTPS unless it points at a loopback address.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// Time allowed for one attempt: connect, send and read the whole body (default 30 s).
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.attempt_timeout = Some(d);
+        self
+    }
+    /// Time allowed to open a connection (default 5 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+    /// One deadline per call, bounding every attempt, token fetch and backoff sleep (default 120 s).
+    pub fn call_timeout(mut self, d: Duration) -> Self {
+        self.call_timeout = Some(d);
+        self
+    }
+    /// Retries after the first attempt (default 2; 0 disables retries).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.retry.max_retries = n;
+        self
+    }
+    /// The whole retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// Names the language binding in the `User-Agent` (set by the Python and Node packages).
+    pub fn binding(mut self, binding: impl Into<String>) -> Self {
+        self.binding = Some(binding.into());
+        self
+    }
+    /// Names your application in the `User-Agent` (`"my-shop/1.2"`).
+    pub fn app_info(mut self, info: impl Into<String>) -> Self {
+        self.app_info = Some(info.into());
+        self
+    }
+    /// Do not read environment variables for unset settings.
+    pub fn ignore_env(mut self) -> Self {
+        self.ignore_env = true;
+        self
+    }
+
+    fn env(&self, name: &str) -> Option<String> {
+        if self.ignore_env {
+            return None;
+        }
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+
+    pub(crate) fn into_config(self) -> Result<Config> {
+        let client_id = self
+            .client_id
+            .clone()
+            .or_else(|| self.env(ENV_CLIENT_ID))
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                Error::validation(
+                    "client_id",
+                    format!("is required: pass it or set {ENV_CLIENT_ID}"),
+                )
+            })?;
+        let client_secret = self
+            .client_secret
+            .clone()
+            .or_else(|| self.env(ENV_CLIENT_SECRET).map(Secret))
+            .filter(|s| !s.0.trim().is_empty())
+            .ok_or_else(|| {
+                Error::validation(
+                    "client_secret",
+                    format!("is required: pass it or set {ENV_CLIENT_SECRET}"),
+                )
+            })?;
+        let environment = match (self.environment, self.env(ENV_ENVIRONMENT)) {
+            (Some(e), _) => e,
+            (None, Some(s)) => s.parse()?,
+            (None, None) => Environment::Sandbox,
+        };
+        let raw = self
+            .base_url
+            .clone()
+            .or_else(|| self.env(ENV_BASE_URL))
+            .unwrap_or_else(|| environment.base_url().to_string());
+        let base_url = parse_base_url(&raw)?;
+        for (field, d) in [
+            ("timeout", self.attempt_timeout),
+            ("connect_timeout", self.connect_timeout),
+            ("call_timeout", self.call_timeout),
+        ] {
+            if d.is_some_and(|d| d.is_zero()) {
+                return Err(Error::validation(field, "must be greater than zero"));
+            }
+        }
+        let mut user_agent = format!(
+            "sepay-einvoice/{} ({}; {}; {})",
+            env!("CARGO_PKG_VERSION"),
+            self.binding.as_deref().unwrap_or("rust"),
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
+        if let Some(app) = &self.app_info {
+            user_agent.push(' ');
+            user_agent.push_str(app);
+        }
+        Ok(Config {
+            base_url,
+            client_id,
+            client_secret,
+            attempt_timeout: self.attempt_timeout.unwrap_or(Duration::from_secs(30)),
+            connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(5)),
+            call_timeout: self.call_timeout.unwrap_or(Duration::from_secs(120)),
+            retry: self.retry,
+            user_agent,
+        })
+    }
+}
+
+/// Parses a base URL, requiring HTTPS except on loopback (the mock server).
+fn parse_base_url(raw: &str) -> Result<Url> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| Error::validation("base_url", format!("is not a URL ({e}): {raw:?}")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        "http" => Err(Error::validation("base_url", "must use https (plain http is allowed only for loopback addresses such as the mock server)")),
+        other => Err(Error::validation("base_url", format!("unsupported scheme {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_required_except_loopback() {
+        assert!(parse_base_url("https://einvoice-api.sepay.vn").is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_base_url("http://localhost:1").is_ok());
+        assert!(parse_base_url("http://[::1]:1").is_ok());
+        assert_eq!(
+            parse_base_url("http://example.com").unwrap_err().field(),
+            Some("base_url")
+        );
+    }
+
+    #[test]
+    fn missing_credentials_name_the_field() {
+        let e = ClientBuilder::default()
+            .ignore_env()
+            .into_config()
+            .unwrap_err();
+        assert_eq!(e.field(), Some("client_id"));
+        let e = ClientBuilder::default()
+            .ignore_env()
+            .client_id("x")
+            .into_config()
+            .unwrap_err();
+        assert_eq!(e.field(), Some("client_secret"));
+    }
+}

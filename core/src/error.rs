@@ -1,0 +1,412 @@
+//! One error type for every failure the SDK can report, with a [`ErrorKind`] to branch on.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::{Job, JobStatus};
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, as a closed set the bindings map to their own exception classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad input caught before any request was sent.
+    Validation,
+    /// HTTP 400 (and any other 4xx without a more specific kind).
+    BadRequest,
+    /// HTTP 401: credentials or token rejected.
+    Authentication,
+    /// HTTP 403 other than `QUOTA_EXCEEDED`.
+    PermissionDenied,
+    /// HTTP 403 `QUOTA_EXCEEDED`: the issuance quota is used up.
+    QuotaExceeded,
+    /// HTTP 404.
+    NotFound,
+    /// HTTP 409, e.g. `EINVOICE_DOCUMENT_EXISTED`.
+    Conflict,
+    /// HTTP 422: valid syntax the business rules reject.
+    Unprocessable,
+    /// HTTP 429.
+    RateLimited,
+    /// HTTP 5xx.
+    Server,
+    /// An attempt or the whole call deadline ran out.
+    Timeout,
+    /// The transport failed (connect, reset, dropped connection).
+    Connection,
+    /// A response the SDK could not read.
+    Decode,
+    /// A create or issue job ended `Failed`.
+    InvoiceFailed,
+    /// The wait deadline passed while the job was still `Pending`.
+    WaitTimeout,
+}
+
+impl ErrorKind {
+    /// The kind's name as written in DESIGN.md and the conformance scenarios (`"QuotaExceeded"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "Validation",
+            ErrorKind::BadRequest => "BadRequest",
+            ErrorKind::Authentication => "Authentication",
+            ErrorKind::PermissionDenied => "PermissionDenied",
+            ErrorKind::QuotaExceeded => "QuotaExceeded",
+            ErrorKind::NotFound => "NotFound",
+            ErrorKind::Conflict => "Conflict",
+            ErrorKind::Unprocessable => "Unprocessable",
+            ErrorKind::RateLimited => "RateLimited",
+            ErrorKind::Server => "Server",
+            ErrorKind::Timeout => "Timeout",
+            ErrorKind::Connection => "Connection",
+            ErrorKind::Decode => "Decode",
+            ErrorKind::InvoiceFailed => "InvoiceFailed",
+            ErrorKind::WaitTimeout => "WaitTimeout",
+        }
+    }
+
+    /// The kind as a stable upper-case code (`"QUOTA_EXCEEDED"`), used as Node's `error.code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "VALIDATION",
+            ErrorKind::BadRequest => "BAD_REQUEST",
+            ErrorKind::Authentication => "AUTHENTICATION",
+            ErrorKind::PermissionDenied => "PERMISSION_DENIED",
+            ErrorKind::QuotaExceeded => "QUOTA_EXCEEDED",
+            ErrorKind::NotFound => "NOT_FOUND",
+            ErrorKind::Conflict => "CONFLICT",
+            ErrorKind::Unprocessable => "UNPROCESSABLE",
+            ErrorKind::RateLimited => "RATE_LIMITED",
+            ErrorKind::Server => "SERVER",
+            ErrorKind::Timeout => "TIMEOUT",
+            ErrorKind::Connection => "CONNECTION",
+            ErrorKind::Decode => "DECODE",
+            ErrorKind::InvoiceFailed => "INVOICE_FAILED",
+            ErrorKind::WaitTimeout => "WAIT_TIMEOUT",
+        }
+    }
+
+    /// Whether the kind is an answer from the API over HTTP (status code present).
+    pub fn is_api(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::BadRequest
+                | ErrorKind::Authentication
+                | ErrorKind::PermissionDenied
+                | ErrorKind::QuotaExceeded
+                | ErrorKind::NotFound
+                | ErrorKind::Conflict
+                | ErrorKind::Unprocessable
+                | ErrorKind::RateLimited
+                | ErrorKind::Server
+        )
+    }
+
+    /// The kind for an HTTP error status and API `error.code`.
+    pub fn from_status(status: u16, api_code: Option<&str>) -> ErrorKind {
+        match status {
+            400 => ErrorKind::BadRequest,
+            401 => ErrorKind::Authentication,
+            403 if api_code == Some("QUOTA_EXCEEDED") => ErrorKind::QuotaExceeded,
+            403 => ErrorKind::PermissionDenied,
+            404 => ErrorKind::NotFound,
+            408 => ErrorKind::Timeout,
+            409 => ErrorKind::Conflict,
+            422 => ErrorKind::Unprocessable,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::BadRequest,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One attempt of a call, kept so a final error can explain what was tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// Request id the server gave, if any.
+    pub request_id: Option<String>,
+    /// Why the attempt did not succeed (a short description).
+    pub outcome: String,
+    /// How long the SDK slept after this attempt before the next one.
+    pub delay: Option<Duration>,
+    /// The server may have acted on this attempt without the SDK learning the result (the
+    /// connection dropped, the attempt timed out, or the answer was a 5xx or unreadable).
+    pub ambiguous: bool,
+}
+
+/// An error from the SDK. Cheap to move (one box); branch on [`Error::kind`].
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    api_code: Option<String>,
+    request_id: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    field: Option<String>,
+    retry_after: Option<Duration>,
+    elapsed: Option<Duration>,
+    body_excerpt: Option<String>,
+    reference_code: Option<String>,
+    tracking_code: Option<String>,
+    job: Option<Job>,
+    last_status: Option<JobStatus>,
+    history: Vec<Attempt>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    /// A new error of `kind` with a human-readable message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                status: None,
+                api_code: None,
+                request_id: None,
+                method: None,
+                path: None,
+                field: None,
+                retry_after: None,
+                elapsed: None,
+                body_excerpt: None,
+                reference_code: None,
+                tracking_code: None,
+                job: None,
+                last_status: None,
+                history: Vec::new(),
+                source: None,
+            }),
+        }
+    }
+
+    /// A validation error for `field` (a path such as `items[0].tax_rate`).
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = message.into();
+        let mut e = Error::new(ErrorKind::Validation, format!("{field}: {message}"));
+        e.inner.field = Some(field);
+        e
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+    /// The message: the API's own text for API errors, the SDK's otherwise.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+    /// HTTP status of the final response, for API errors.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+    /// The API's `error.code` (e.g. `QUOTA_EXCEEDED`).
+    pub fn api_code(&self) -> Option<&str> {
+        self.inner.api_code.as_deref()
+    }
+    /// The request id of the final response (`X-Request-Id`), when the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+    /// HTTP method of the failed call.
+    pub fn method(&self) -> Option<&str> {
+        self.inner.method.as_deref()
+    }
+    /// Path of the failed call (no query string, no secrets).
+    pub fn path(&self) -> Option<&str> {
+        self.inner.path.as_deref()
+    }
+    /// For validation errors: the offending field's path.
+    pub fn field(&self) -> Option<&str> {
+        self.inner.field.as_deref()
+    }
+    /// For rate limits: the server's `Retry-After`, when given.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+    /// Time spent before giving up (timeouts and wait timeouts).
+    pub fn elapsed(&self) -> Option<Duration> {
+        self.inner.elapsed
+    }
+    /// A short excerpt of an unreadable body (decode errors).
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.inner.body_excerpt.as_deref()
+    }
+    /// The invoice reference code the failed call was about, when known.
+    pub fn reference_code(&self) -> Option<&str> {
+        self.inner.reference_code.as_deref()
+    }
+    /// The job's tracking code (invoice-failed and wait-timeout errors).
+    pub fn tracking_code(&self) -> Option<&str> {
+        self.inner.tracking_code.as_deref()
+    }
+    /// The job that failed or timed out, so a caller can resume waiting on it.
+    pub fn job(&self) -> Option<&Job> {
+        self.inner.job.as_ref()
+    }
+    /// The last status seen by a wait.
+    pub fn last_status(&self) -> Option<&JobStatus> {
+        self.inner.last_status.as_ref()
+    }
+    /// How many HTTP attempts were made (0 for errors raised before sending).
+    pub fn attempts(&self) -> u32 {
+        self.inner.history.len() as u32
+    }
+    /// Every attempt, in order, with its outcome and the delay that followed it.
+    pub fn history(&self) -> &[Attempt] {
+        &self.inner.history
+    }
+    /// Whether retrying the same call later could succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Server | ErrorKind::RateLimited
+        )
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+    pub(crate) fn with_api_code(mut self, code: Option<String>) -> Self {
+        self.inner.api_code = code;
+        self
+    }
+    pub(crate) fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.inner.request_id = id;
+        self
+    }
+    pub(crate) fn with_call(mut self, method: &str, path: &str) -> Self {
+        self.inner.method = Some(method.to_string());
+        self.inner.path = Some(path.to_string());
+        self
+    }
+    pub(crate) fn with_retry_after(mut self, d: Option<Duration>) -> Self {
+        self.inner.retry_after = d;
+        self
+    }
+    pub(crate) fn with_elapsed(mut self, d: Duration) -> Self {
+        self.inner.elapsed = Some(d);
+        self
+    }
+    pub(crate) fn with_excerpt(mut self, excerpt: String) -> Self {
+        self.inner.body_excerpt = Some(excerpt);
+        self
+    }
+    pub(crate) fn with_reference_code(mut self, r: Option<String>) -> Self {
+        if r.is_some() {
+            self.inner.reference_code = r;
+        }
+        self
+    }
+    pub(crate) fn with_job(mut self, job: Job, last: Option<JobStatus>) -> Self {
+        self.inner.tracking_code = job.tracking_code.clone();
+        self.inner.reference_code = Some(job.reference_code.clone());
+        self.inner.job = Some(job);
+        self.inner.last_status = last;
+        self
+    }
+    pub(crate) fn with_history(mut self, history: Vec<Attempt>) -> Self {
+        self.inner.history = history;
+        self
+    }
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        write!(f, "{}", i.kind)?;
+        if let Some(s) = i.status {
+            write!(f, " (HTTP {s}")?;
+            if let Some(c) = &i.api_code {
+                write!(f, " {c}")?;
+            }
+            write!(f, ")")?;
+        }
+        write!(f, ": {}", i.message)?;
+        if let (Some(m), Some(p)) = (&i.method, &i.path) {
+            write!(f, " [{m} {p}")?;
+            if let Some(r) = &i.request_id {
+                write!(f, ", request id {r}")?;
+            }
+            if i.history.len() > 1 {
+                write!(f, ", {} attempts", i.history.len())?;
+            }
+            write!(f, "]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &i.kind).field("message", &i.message);
+        if let Some(v) = &i.status {
+            d.field("status", v);
+        }
+        if let Some(v) = &i.api_code {
+            d.field("api_code", v);
+        }
+        if let Some(v) = &i.request_id {
+            d.field("request_id", v);
+        }
+        if let Some(v) = &i.method {
+            d.field("method", v);
+        }
+        if let Some(v) = &i.path {
+            d.field("path", v);
+        }
+        if let Some(v) = &i.field {
+            d.field("field", v);
+        }
+        if let Some(v) = &i.retry_after {
+            d.field("retry_after", v);
+        }
+        if let Some(v) = &i.reference_code {
+            d.field("reference_code", v);
+        }
+        if let Some(v) = &i.tracking_code {
+            d.field("tracking_code", v);
+        }
+        if !i.history.is_empty() {
+            d.field("attempts", &i.history.len());
+        }
+        if let Some(v) = &i.source {
+            d.field("source", &v.to_string());
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_ref()
+            .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}

@@ -1,0 +1,211 @@
+//! Waiting for a job: polls with growing, jittered intervals until Success or Failed, inside one
+//! deadline that also bounds every poll, with a last poll just before the deadline.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::time::Instant;
+
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{CreateInvoice, Invoice, Job, JobState, JobStatus};
+
+/// A callback that sees every status a wait observes.
+pub type StatusCallback = Arc<dyn Fn(&JobStatus) + Send + Sync>;
+
+/// How to wait for a job.
+#[derive(Clone)]
+pub struct WaitOptions {
+    /// Give up after this long with [`ErrorKind::WaitTimeout`] (default 120 s).
+    pub timeout: Duration,
+    /// First pause between polls (default 2 s, the API's advice).
+    pub poll_interval: Duration,
+    /// Longest pause between polls; intervals grow ×1.5 up to it (default 5 s).
+    pub max_poll_interval: Duration,
+    /// Called with every status seen, Pending included.
+    pub on_status: Option<StatusCallback>,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions {
+            timeout: Duration::from_secs(120),
+            poll_interval: Duration::from_secs(2),
+            max_poll_interval: Duration::from_secs(5),
+            on_status: None,
+        }
+    }
+}
+
+impl fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("timeout", &self.timeout)
+            .field("poll_interval", &self.poll_interval)
+            .field("max_poll_interval", &self.max_poll_interval)
+            .field("on_status", &self.on_status.as_ref().map(|_| "<callback>"))
+            .finish()
+    }
+}
+
+impl WaitOptions {
+    /// Sets the overall wait deadline.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+    /// Sets the first and the longest pause between polls.
+    pub fn poll_intervals(mut self, first: Duration, max: Duration) -> Self {
+        self.poll_interval = first;
+        self.max_poll_interval = max;
+        self
+    }
+    /// Sets a callback for every status seen.
+    pub fn on_status(mut self, f: impl Fn(&JobStatus) + Send + Sync + 'static) -> Self {
+        self.on_status = Some(Arc::new(f));
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.timeout.is_zero() {
+            return Err(Error::validation("timeout", "must be greater than zero"));
+        }
+        if self.poll_interval.is_zero() {
+            return Err(Error::validation(
+                "poll_interval",
+                "must be greater than zero",
+            ));
+        }
+        if self.max_poll_interval < self.poll_interval {
+            return Err(Error::validation(
+                "max_poll_interval",
+                "must not be shorter than poll_interval",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Time kept back so the last poll happens before the deadline rather than after it.
+const FINAL_POLL_RESERVE: Duration = Duration::from_millis(250);
+
+/// The pause before the next poll: the interval ± 10 % jitter, never past the final-poll point.
+fn next_pause(interval: Duration, remaining: Duration) -> Duration {
+    let jitter = rand::rng().random_range(0.9..=1.1);
+    let pause = interval.mul_f64(jitter);
+    let latest = remaining.saturating_sub(FINAL_POLL_RESERVE.min(remaining / 4));
+    pause.min(latest)
+}
+
+impl Client {
+    /// Polls `job` until it succeeds (returning the invoice), fails ([`ErrorKind::InvoiceFailed`])
+    /// or the wait deadline passes ([`ErrorKind::WaitTimeout`], carrying the job so the wait can
+    /// be resumed). Transient poll failures (connection, 5xx, 429, timeouts) do not end the wait;
+    /// other errors do. Dropping the future cancels the wait and any request in flight.
+    pub async fn wait_for_status(&self, job: &Job, options: WaitOptions) -> Result<Invoice> {
+        options.check()?;
+        let started = Instant::now();
+        let deadline = started + options.timeout;
+        let mut interval = options.poll_interval;
+        let mut last: Option<JobStatus> = None;
+        let mut last_error: Option<Error> = None;
+        loop {
+            let poll_deadline = deadline.min(Instant::now() + self.inner.config.call_timeout);
+            match self.check_status_until(job, poll_deadline).await {
+                Ok(status) => {
+                    tracing::debug!(state = %status.state, reference_code = job.reference_code, "job status");
+                    if let Some(cb) = &options.on_status {
+                        cb(&status);
+                    }
+                    match status.state {
+                        JobState::Success => {
+                            return self.finish_success(job, status, deadline).await
+                        }
+                        JobState::Failed => {
+                            let msg = status
+                                .message
+                                .clone()
+                                .unwrap_or_else(|| "the job failed".into());
+                            return Err(Error::new(ErrorKind::InvoiceFailed, msg)
+                                .with_job(job.clone(), Some(status)));
+                        }
+                        _ => last = Some(status),
+                    }
+                }
+                Err(e) if e.is_retryable() => {
+                    tracing::debug!(error = %e, "poll failed; still waiting");
+                    last_error = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                let mut msg = format!("job still pending after {:.1?}", options.timeout);
+                if let (None, Some(e)) = (&last, &last_error) {
+                    msg.push_str(&format!(" (last poll failed: {e})"));
+                }
+                return Err(Error::new(ErrorKind::WaitTimeout, msg)
+                    .with_job(job.clone(), last)
+                    .with_elapsed(started.elapsed()));
+            }
+            tokio::time::sleep(next_pause(interval, remaining)).await;
+            interval = interval.mul_f64(1.5).min(options.max_poll_interval);
+        }
+    }
+
+    async fn finish_success(
+        &self,
+        job: &Job,
+        status: JobStatus,
+        deadline: Instant,
+    ) -> Result<Invoice> {
+        if let Some(inv) = status.invoice {
+            return Ok(inv);
+        }
+        // Success without the invoice in the answer: read it.
+        let reference = status
+            .reference_code
+            .unwrap_or_else(|| job.reference_code.clone());
+        let call = crate::transport::Call::get(&["v1", "invoices", &reference]);
+        self.inner.execute(&call, deadline).await
+    }
+
+    /// [`Client::create_invoice`] then [`Client::wait_for_status`].
+    pub async fn create_invoice_and_wait(
+        &self,
+        req: &CreateInvoice,
+        options: WaitOptions,
+    ) -> Result<Invoice> {
+        options.check()?;
+        let job = self.create_invoice(req).await?;
+        self.wait_for_status(&job, options).await
+    }
+
+    /// [`Client::issue_invoice`] then [`Client::wait_for_status`].
+    pub async fn issue_invoice_and_wait(
+        &self,
+        reference_code: &str,
+        options: WaitOptions,
+    ) -> Result<Invoice> {
+        options.check()?;
+        let job = self.issue_invoice(reference_code).await?;
+        self.wait_for_status(&job, options).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pause_keeps_room_for_a_final_poll() {
+        for _ in 0..100 {
+            let p = next_pause(Duration::from_secs(2), Duration::from_secs(10));
+            assert!(p >= Duration::from_millis(1800) && p <= Duration::from_millis(2200));
+            let p = next_pause(Duration::from_secs(5), Duration::from_secs(3));
+            assert!(p <= Duration::from_millis(2750), "{p:?}");
+        }
+    }
+}
