@@ -1,0 +1,169 @@
+//! The control API under `/_mock/`: reset, stats, config, token expiry, faults, raw files.
+//! Bodies here are plain JSON (no envelope), except errors, which use the usual error envelope.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::{download, json_body, Seg};
+use crate::envelope::{ApiError, ApiResult};
+use crate::faults::FaultRule;
+use crate::state::{lock, Shared, Store};
+
+/// Routes under `/_mock/`.
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_mock/reset", post(reset))
+        .route("/_mock/stats", get(stats))
+        .route("/_mock/config", get(get_config).post(set_config))
+        .route("/_mock/tokens/expire", post(expire_tokens))
+        .route(
+            "/_mock/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/_mock/faults/{id}", delete(remove_fault))
+        .route("/_mock/files/{name}", get(download::raw_file))
+}
+
+async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+    shared.reset();
+    Json(json!({"reset": true})).into_response()
+}
+
+async fn stats(State(shared): State<Arc<Shared>>) -> Response {
+    let (invoices, jobs, pending, dups, tokens, quota) = {
+        let mut store = lock(&shared.store);
+        store.resolve_due(Instant::now());
+        (
+            store.invoices.len(),
+            store.jobs.len(),
+            store.pending.len(),
+            store.rejected_duplicates,
+            store.tokens_issued,
+            store.quota,
+        )
+    };
+    let st = lock(&shared.stats);
+    Json(json!({
+        "requests": st.requests_json(),
+        "requests_total": st.total(),
+        "invoices": invoices,
+        "jobs": jobs,
+        "pending_jobs": pending,
+        "rejected_duplicates": dups,
+        "tokens_issued": tokens,
+        "quota_remaining": quota,
+    }))
+    .into_response()
+}
+
+fn config_json(shared: &Shared, store: &Store) -> Value {
+    json!({
+        "client_id": shared.startup.client_id,
+        "pending_polls": store.cfg.pending_polls,
+        "pending_ms": u64::try_from(store.cfg.pending_time.as_millis()).unwrap_or(u64::MAX),
+        "token_ttl_secs": store.cfg.token_ttl.as_secs(),
+        "quota": store.quota,
+        "success_key_everywhere": store.cfg.success_key_everywhere,
+        "seed": shared.startup.seed,
+        "manual_invoices": shared.startup.manual_invoices,
+    })
+}
+
+async fn get_config(State(shared): State<Arc<Shared>>) -> Response {
+    let store = lock(&shared.store);
+    Json(config_json(&shared, &store)).into_response()
+}
+
+fn u64_field(v: &Value, field: &str) -> Result<u64, ApiError> {
+    v.as_u64().ok_or_else(|| ApiError::invalid(field))
+}
+
+async fn set_config(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult {
+    let v = json_body(&body)?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| ApiError::bad_request("Cấu hình phải là một đối tượng JSON"))?;
+    // Validate everything first so a bad field changes nothing.
+    let mut polls = None;
+    let mut pending = None;
+    let mut ttl = None;
+    let mut quota = None;
+    let mut success_key = None;
+    for (k, val) in obj {
+        match k.as_str() {
+            "pending_polls" => {
+                polls = Some(
+                    u32::try_from(u64_field(val, k)?).map_err(|_| ApiError::invalid(k))?,
+                )
+            }
+            "pending_ms" => pending = Some(Duration::from_millis(u64_field(val, k)?)),
+            "token_ttl_secs" => ttl = Some(Duration::from_secs(u64_field(val, k)?)),
+            "quota" => quota = Some(u64_field(val, k)?),
+            "success_key_everywhere" => {
+                success_key = Some(val.as_bool().ok_or_else(|| ApiError::invalid(k))?)
+            }
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "Trường {other} không được hỗ trợ ({other})"
+                )))
+            }
+        }
+    }
+    let mut store = lock(&shared.store);
+    if let Some(p) = polls {
+        store.cfg.pending_polls = p;
+    }
+    if let Some(p) = pending {
+        store.cfg.pending_time = p;
+    }
+    if let Some(t) = ttl {
+        store.cfg.token_ttl = t;
+    }
+    if let Some(q) = quota {
+        store.quota = q;
+    }
+    if let Some(s) = success_key {
+        store.cfg.success_key_everywhere = s;
+    }
+    Ok(Json(config_json(&shared, &store)).into_response())
+}
+
+async fn expire_tokens(State(shared): State<Arc<Shared>>) -> Response {
+    let mut store = lock(&shared.store);
+    store.expire_tokens(Instant::now());
+    let n = store.tokens.len();
+    Json(json!({"expired": n})).into_response()
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Response {
+    Json(lock(&shared.faults).to_json()).into_response()
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult {
+    let rule = FaultRule::from_json(&json_body(&body)?)?;
+    let id = lock(&shared.faults).add(rule);
+    Ok(Json(json!({"id": id})).into_response())
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    lock(&shared.faults).clear();
+    Json(json!({"cleared": true})).into_response()
+}
+
+async fn remove_fault(State(shared): State<Arc<Shared>>, Seg(id): Seg) -> ApiResult {
+    let id: u64 = id
+        .parse()
+        .map_err(|_| ApiError::not_found("Không tìm thấy quy tắc lỗi."))?;
+    if lock(&shared.faults).remove(id) {
+        Ok(Json(json!({"removed": id})).into_response())
+    } else {
+        Err(ApiError::not_found("Không tìm thấy quy tắc lỗi."))
+    }
+}

@@ -1,0 +1,297 @@
+//! The axum router, route ids, and small request helpers shared by the handlers.
+
+mod accounts;
+mod checks;
+mod control;
+mod download;
+mod invoices;
+mod token;
+mod usage;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::envelope::ApiError;
+use crate::state::Shared;
+
+/// Every route id, as used in `/_mock/stats` keys and fault rules.
+pub const ROUTE_IDS: &[&str] = &[
+    "token",
+    "list_provider_accounts",
+    "get_provider_account",
+    "create_invoice",
+    "check_create",
+    "issue_invoice",
+    "check_issue",
+    "get_invoice",
+    "list_invoices",
+    "download_invoice",
+    "delete_draft",
+    "get_usage",
+];
+
+/// Stats key for paths that match no route.
+pub const UNKNOWN_ROUTE: &str = "unknown";
+
+/// The route id of an API path, decided by the path alone (a wrong method on a known path is
+/// still counted under that route, answered 405 by the router).
+pub fn route_id(path: &str) -> &'static str {
+    let Some(rest) = path.strip_prefix("/v1/") else {
+        return UNKNOWN_ROUTE;
+    };
+    let segs: Vec<&str> = rest.split('/').collect();
+    match segs.as_slice() {
+        ["token"] => "token",
+        ["provider-accounts"] => "list_provider_accounts",
+        ["provider-accounts", id] if !id.is_empty() => "get_provider_account",
+        ["invoices"] => "list_invoices",
+        ["invoices", "create"] => "create_invoice",
+        ["invoices", "issue"] => "issue_invoice",
+        ["invoices", "create", "check", tc] if !tc.is_empty() => "check_create",
+        ["invoices", "issue", "check", tc] if !tc.is_empty() => "check_issue",
+        ["invoices", "delete", rc] if !rc.is_empty() => "delete_draft",
+        ["invoices", code, "download"] if !code.is_empty() => "download_invoice",
+        ["invoices", rc] if !rc.is_empty() => "get_invoice",
+        ["usage"] => "get_usage",
+        _ => UNKNOWN_ROUTE,
+    }
+}
+
+/// The full application router (API and control routes).
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/token", post(token::token))
+        .route(
+            "/v1/provider-accounts",
+            get(accounts::list_provider_accounts),
+        )
+        .route(
+            "/v1/provider-accounts/{id}",
+            get(accounts::get_provider_account),
+        )
+        .route("/v1/invoices", get(invoices::list_invoices))
+        .route("/v1/invoices/create", post(invoices::create_invoice))
+        .route("/v1/invoices/issue", post(invoices::issue_invoice))
+        .route(
+            "/v1/invoices/create/check/{tracking_code}",
+            get(checks::check_create),
+        )
+        .route(
+            "/v1/invoices/issue/check/{tracking_code}",
+            get(checks::check_issue),
+        )
+        .route(
+            "/v1/invoices/delete/{reference_code}",
+            post(invoices::delete_draft),
+        )
+        .route(
+            "/v1/invoices/{code}/download",
+            get(download::download_invoice),
+        )
+        .route("/v1/invoices/{reference_code}", get(invoices::get_invoice))
+        .route("/v1/usage", get(usage::get_usage))
+        .merge(control::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(shared)
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "Không tìm thấy đường dẫn {method} {}",
+        uri.path()
+    ))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!(
+            "Phương thức {method} không được hỗ trợ cho {}",
+            uri.path()
+        ),
+    )
+}
+
+/// `http://` + the request's `Host`, so URLs point back at whatever address the client used.
+pub fn base_url(headers: &HeaderMap, shared: &Shared) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_else(|| shared.fallback_base.clone())
+}
+
+/// Parses a request body as JSON; an empty body is `null`.
+pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!("Dữ liệu JSON không hợp lệ: {e}"))
+    })
+}
+
+/// Decoded `key=value` pairs of a query string.
+pub fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    uri.query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+/// The last value of `key` in the query.
+pub fn query_get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Validated `page`/`per_page`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageParams {
+    /// 1-based page.
+    pub page: u64,
+    /// Items per page, 1..=100.
+    pub per_page: u64,
+}
+
+/// Reads `page` (≥ 1, default 1) and `per_page` (1..=100, default `default_per_page`).
+pub fn page_params(
+    pairs: &[(String, String)],
+    default_per_page: u64,
+) -> Result<PageParams, ApiError> {
+    let page = match query_get(pairs, "page") {
+        None | Some("") => 1,
+        Some(s) => match s.trim().parse::<u64>() {
+            Ok(p) if p >= 1 => p,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "Trường page phải là số nguyên lớn hơn hoặc bằng 1 (page)",
+                ))
+            }
+        },
+    };
+    let per_page = match query_get(pairs, "per_page") {
+        None | Some("") => default_per_page,
+        Some(s) => match s.trim().parse::<u64>() {
+            Ok(p) if (1..=100).contains(&p) => p,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "Trường per_page phải là số nguyên từ 1 đến 100 (per_page)",
+                ))
+            }
+        },
+    };
+    Ok(PageParams { page, per_page })
+}
+
+/// `{"paging":{...},"items":[...]}` for one page of a list of `total` entries, of which
+/// `page_items` is the page (see [`page_window`]).
+pub fn paged(total: usize, page_items: Vec<Value>, p: PageParams) -> Value {
+    let total = total as u64;
+    let page_count = total.div_ceil(p.per_page);
+    json!({
+        "paging": {
+            "per_page": p.per_page,
+            "total": total,
+            "has_more": p.page < page_count,
+            "current_page": p.page,
+            "page_count": page_count,
+        },
+        "items": page_items,
+    })
+}
+
+/// (skip, take) of page `p`; a page past the end skips everything.
+pub fn page_window(p: PageParams) -> (usize, usize) {
+    let skip = (p.page - 1).saturating_mul(p.per_page);
+    (
+        usize::try_from(skip).unwrap_or(usize::MAX),
+        usize::try_from(p.per_page).unwrap_or(100),
+    )
+}
+
+/// A single path parameter; a malformed one is a 400 in the usual envelope.
+pub struct Seg(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Seg {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(s)) => Ok(Seg(s)),
+            Err(e) => Err(ApiError::bad_request(format!(
+                "Tham số đường dẫn không hợp lệ: {e}"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_ids() {
+        assert_eq!(route_id("/v1/token"), "token");
+        assert_eq!(route_id("/v1/invoices/create"), "create_invoice");
+        assert_eq!(route_id("/v1/invoices/create/check/x"), "check_create");
+        assert_eq!(route_id("/v1/invoices/issue/check/x"), "check_issue");
+        assert_eq!(route_id("/v1/invoices/abc/download"), "download_invoice");
+        assert_eq!(route_id("/v1/invoices/delete/abc"), "delete_draft");
+        assert_eq!(route_id("/v1/invoices/abc"), "get_invoice");
+        assert_eq!(route_id("/v1/nope"), UNKNOWN_ROUTE);
+        assert_eq!(route_id("/"), UNKNOWN_ROUTE);
+        for id in ROUTE_IDS {
+            assert!(!id.is_empty());
+        }
+    }
+
+    #[test]
+    fn decode() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

@@ -1,0 +1,223 @@
+//! The running server: accepts connections itself (hyper-util), so a `drop` fault can close a
+//! connection without a response, and wraps the axum router with request ids, fault injection
+//! and stats.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
+
+use crate::config::MockConfig;
+use crate::faults::Action;
+use crate::routes::{self, route_id};
+use crate::state::{lock, Shared};
+use crate::stats::DROPPED;
+
+/// How long a stopping server waits for in-flight requests before cutting them off.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The body a `malformed` fault answers with.
+const MALFORMED_BODY: &str = "{\"success\":tru";
+
+/// A running mock. Stops on [`MockServer::shutdown`] or when dropped.
+pub struct MockServer {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl MockServer {
+    /// Starts on a free port of 127.0.0.1.
+    pub async fn start(config: MockConfig) -> std::io::Result<MockServer> {
+        Self::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config).await
+    }
+
+    /// Starts on `addr` (port 0 picks a free port).
+    pub async fn bind(addr: SocketAddr, config: MockConfig) -> std::io::Result<MockServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(config, local));
+        let app = routes::router(shared.clone());
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, shared, app, stop_rx));
+        Ok(MockServer {
+            addr: local,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to a few seconds), then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    conns.spawn(serve_connection(stream, shared.clone(), app.clone(), stop.clone()));
+                }
+                // Usually out of file descriptors: back off instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    // Dropping the set aborts whatever is still running.
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let svc = service_fn(move |req| handle(shared.clone(), app.clone(), req));
+    let conn = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+/// Returned by the service to make hyper close the connection without writing a response.
+#[derive(Debug)]
+struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by a mock fault rule")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// One request: request id, faults and stats around the router.
+async fn handle(
+    shared: Arc<Shared>,
+    app: Router,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    let request_id = shared.next_request_id();
+    let path = req.uri().path();
+    // The control API is neither counted nor subject to faults.
+    if path == "/_mock" || path.starts_with("/_mock/") {
+        let resp = call(app, req).await;
+        return Ok(with_request_id(resp, request_id));
+    }
+    let route = route_id(path);
+    let decision = {
+        let mut faults = lock(&shared.faults);
+        if faults.is_empty() {
+            None
+        } else {
+            Some(faults.decide(route))
+        }
+    };
+    let action = match decision {
+        None => Action::Pass,
+        Some(d) => {
+            if !d.latency.is_zero() {
+                tokio::time::sleep(d.latency).await;
+            }
+            d.action
+        }
+    };
+    let resp = match action {
+        Action::Pass => call(app, req).await,
+        Action::Status(err) => err.into_response(),
+        Action::Drop => {
+            // The action happens; only the answer is lost.
+            let _ = call(app, req).await;
+            lock(&shared.stats).record(route, DROPPED);
+            return Err(DropConnection);
+        }
+        Action::Malformed => {
+            let _ = call(app, req).await;
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                MALFORMED_BODY,
+            )
+                .into_response()
+        }
+    };
+    lock(&shared.stats).record(route, resp.status().as_u16());
+    Ok(with_request_id(resp, request_id))
+}
+
+async fn call(app: Router, req: Request<Incoming>) -> Response<Body> {
+    match app.oneshot(req).await {
+        Ok(resp) => resp,
+        Err(never) => match never {},
+    }
+}
+
+fn with_request_id(mut resp: Response<Body>, id: String) -> Response<Body> {
+    if let Ok(v) = HeaderValue::try_from(id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}

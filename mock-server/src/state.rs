@@ -1,0 +1,191 @@
+//! All mutable state of a running mock, behind plain mutexes that are never held across `.await`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::config::{MockConfig, RuntimeConfig};
+use crate::faults::Faults;
+use crate::model::{Account, Invoice, InvoiceStatus, Job};
+use crate::seed;
+use crate::stats::Stats;
+
+/// Locks a mutex, ignoring poisoning: a panicking handler must not take the mock down with it.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Everything the handlers share.
+pub struct Shared {
+    /// The configuration the server started with (what `/_mock/reset` goes back to).
+    pub startup: MockConfig,
+    /// Accounts, invoices, jobs, tokens, quota.
+    pub store: Mutex<Store>,
+    /// Per-route request counters.
+    pub stats: Mutex<Stats>,
+    /// Fault-injection rules.
+    pub faults: Mutex<Faults>,
+    /// Base URL used when a request carries no `Host` header.
+    pub fallback_base: String,
+    request_counter: AtomicU64,
+    request_salt: u64,
+}
+
+impl Shared {
+    /// Fresh state for `config`, served at `addr`.
+    pub fn new(config: MockConfig, addr: SocketAddr) -> Self {
+        Shared {
+            store: Mutex::new(Store::new(&config)),
+            stats: Mutex::new(Stats::default()),
+            faults: Mutex::new(Faults::new(config.seed)),
+            fallback_base: format!("http://{addr}"),
+            startup: config,
+            request_counter: AtomicU64::new(0),
+            request_salt: rand::rng().random(),
+        }
+    }
+
+    /// Back to the startup state.
+    pub fn reset(&self) {
+        *lock(&self.store) = Store::new(&self.startup);
+        *lock(&self.stats) = Stats::default();
+        *lock(&self.faults) = Faults::new(self.startup.seed);
+    }
+
+    /// A request id unique for this process: a counter passed through a bijection of u64
+    /// (multiply by an odd constant, xor a random salt), so ids look random but never repeat.
+    pub fn next_request_id(&self) -> String {
+        let n = self.request_counter.fetch_add(1, Ordering::Relaxed);
+        let v = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.request_salt;
+        format!("req_{v:016x}")
+    }
+}
+
+/// Accounts, invoices, jobs, tokens and counters.
+pub struct Store {
+    /// Settings that `/_mock/config` can change.
+    pub cfg: RuntimeConfig,
+    /// Issuances left.
+    pub quota: u64,
+    /// Provider accounts (fixed).
+    pub accounts: Vec<Account>,
+    /// Visible invoices by reference code.
+    pub invoices: HashMap<String, Invoice>,
+    /// Visibility order: seq → reference code.
+    pub order: BTreeMap<u64, String>,
+    /// Next invoice seq.
+    pub next_seq: u64,
+    /// All jobs by tracking code.
+    pub jobs: HashMap<String, Job>,
+    /// Pending jobs in creation order: job seq → tracking code.
+    pub pending: BTreeMap<u64, String>,
+    /// Next job seq.
+    pub next_job_seq: u64,
+    /// Reference codes held by a pending create job.
+    pub reserved_refs: HashMap<String, String>,
+    /// Last invoice number per (provider account, series).
+    pub numbers: HashMap<(String, String), u64>,
+    /// Token → expiry.
+    pub tokens: HashMap<String, Instant>,
+    /// Tokens handed out since startup.
+    pub tokens_issued: u64,
+    /// Creates refused with 409.
+    pub rejected_duplicates: u64,
+    /// Seeded RNG for generated data (tax-authority codes, manual invoices).
+    pub data_rng: StdRng,
+}
+
+impl Store {
+    /// The startup state for `config`, including seeded manual invoices.
+    pub fn new(config: &MockConfig) -> Self {
+        let mut s = Store {
+            cfg: RuntimeConfig::from_startup(config),
+            quota: config.quota,
+            accounts: seed::accounts(),
+            invoices: HashMap::new(),
+            order: BTreeMap::new(),
+            next_seq: 1,
+            jobs: HashMap::new(),
+            pending: BTreeMap::new(),
+            next_job_seq: 1,
+            reserved_refs: HashMap::new(),
+            numbers: HashMap::new(),
+            tokens: HashMap::new(),
+            tokens_issued: 0,
+            rejected_duplicates: 0,
+            data_rng: StdRng::seed_from_u64(config.seed),
+        };
+        seed::manual_invoices(&mut s, config.manual_invoices);
+        s
+    }
+
+    /// The account with this id.
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// Makes an invoice visible as the newest one.
+    pub fn insert_invoice(&mut self, mut inv: Invoice) {
+        inv.seq = self.next_seq;
+        self.next_seq += 1;
+        self.order.insert(inv.seq, inv.reference_code.clone());
+        self.invoices.insert(inv.reference_code.clone(), inv);
+    }
+
+    /// Removes a visible invoice.
+    pub fn remove_invoice(&mut self, reference_code: &str) -> Option<Invoice> {
+        let inv = self.invoices.remove(reference_code)?;
+        self.order.remove(&inv.seq);
+        Some(inv)
+    }
+
+    /// Turns a draft into an issued invoice: next number in its series, a tax-authority code
+    /// for C-series, and one quota spent.
+    pub fn issue_now(&mut self, reference_code: &str) {
+        let Some(inv) = self.invoices.get(reference_code) else {
+            return;
+        };
+        if inv.status != InvoiceStatus::Draft {
+            return;
+        }
+        let key = (inv.provider_account_id.clone(), inv.invoice_series.clone());
+        let number = {
+            let n = self.numbers.entry(key).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let series = inv.invoice_series.clone();
+        let code = if series.starts_with('C') {
+            let yy: String = series.chars().skip(1).take(2).collect();
+            let tag = random_tag(&mut self.data_rng, 5);
+            Some(format!("M1-{yy}-{tag}-{number:011}"))
+        } else {
+            None
+        };
+        if let Some(inv) = self.invoices.get_mut(reference_code) {
+            inv.status = InvoiceStatus::Issued;
+            inv.invoice_number = number;
+            inv.tax_authority_code = code;
+        }
+        self.quota = self.quota.saturating_sub(1);
+    }
+
+    /// Whether `reference_code` names a visible invoice or a pending create job.
+    pub fn reference_taken(&self, reference_code: &str) -> bool {
+        self.invoices.contains_key(reference_code)
+            || self.reserved_refs.contains_key(reference_code)
+    }
+}
+
+/// `len` characters from A–Z and 0–9.
+pub fn random_tag(rng: &mut StdRng, len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    (0..len)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}

@@ -1,0 +1,170 @@
+//! Invoice arithmetic. It must agree with the SDK's local preview to the last digit, so it is
+//! written once, in `Decimal`, with the rounding rule spelled out.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::model::Item;
+
+/// Amounts of one line after rounding to 2 decimal places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAmounts {
+    /// Line amount before tax (negative for a trade-discount line).
+    pub amount: Decimal,
+    /// Tax on the line.
+    pub tax: Decimal,
+}
+
+/// Invoice-level totals in the currency's precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Σ line amounts.
+    pub total_before_tax: Decimal,
+    /// Σ line taxes.
+    pub tax_amount: Decimal,
+    /// The client's `total_amount` if it sent one, else Σ (line + tax).
+    pub total_amount: Decimal,
+}
+
+/// Half-up (away from zero) rounding to `dp` places.
+pub fn round(v: Decimal, dp: u32) -> Decimal {
+    v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Decimal places of a currency: VND has no minor unit, USD and CAD have two.
+pub fn currency_dp(currency: &str) -> u32 {
+    match currency {
+        "VND" => 0,
+        _ => 2,
+    }
+}
+
+/// The amounts of one line, by `line_type`.
+pub fn line_amounts(item: &Item) -> LineAmounts {
+    let hundred = Decimal::ONE_HUNDRED;
+    let raw = match item.line_type {
+        // Normal and promotional lines: price × quantity less the line discount.
+        1 | 2 => {
+            let gross =
+                item.quantity.unwrap_or(Decimal::ONE) * item.unit_price.unwrap_or(Decimal::ZERO);
+            let discount = match (item.discount_amount, item.discount_tax) {
+                (Some(amount), _) => amount,
+                (None, Some(pct)) => gross * pct / hundred,
+                (None, None) => Decimal::ZERO,
+            };
+            gross - discount
+        }
+        // Trade discount: subtracts its base from the invoice.
+        3 => {
+            let base = item
+                .before_discount_and_tax_amount
+                .or(item.amount)
+                .unwrap_or_else(|| {
+                    item.quantity.unwrap_or(Decimal::ONE) * item.unit_price.unwrap_or(Decimal::ZERO)
+                });
+            -base
+        }
+        // Note lines carry no money.
+        _ => Decimal::ZERO,
+    };
+    let amount = round(raw, 2);
+    let tax = match (item.line_type, item.tax_rate) {
+        (4, _) => Decimal::ZERO,
+        (_, Some(rate)) if rate >= 0 => round(amount * Decimal::from(rate) / hundred, 2),
+        _ => Decimal::ZERO,
+    };
+    LineAmounts { amount, tax }
+}
+
+/// Totals of a whole invoice.
+pub fn totals(items: &[Item], currency: &str, client_total: Option<Decimal>) -> Totals {
+    let dp = currency_dp(currency);
+    let (sum_line, sum_tax) = items.iter().map(line_amounts).fold(
+        (Decimal::ZERO, Decimal::ZERO),
+        |(l, t), a| (l + a.amount, t + a.tax),
+    );
+    Totals {
+        total_before_tax: round(sum_line, dp),
+        tax_amount: round(sum_tax, dp),
+        total_amount: client_total.unwrap_or_else(|| round(sum_line + sum_tax, dp)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    fn item(line_type: u8) -> Item {
+        Item {
+            line_number: 1,
+            line_type,
+            item_name: "x".into(),
+            ..Item::default()
+        }
+    }
+
+    #[test]
+    fn doc_example_two_at_ten_percent() {
+        let mut it = item(1);
+        it.quantity = Some(d("2"));
+        it.unit_price = Some(d("100000"));
+        it.tax_rate = Some(10);
+        let t = totals(&[it], "VND", None);
+        assert_eq!(t.total_before_tax, d("200000"));
+        assert_eq!(t.tax_amount, d("20000"));
+        assert_eq!(t.total_amount, d("220000"));
+    }
+
+    #[test]
+    fn discounts_trade_discount_and_notes() {
+        let mut a = item(1);
+        a.quantity = Some(d("10"));
+        a.unit_price = Some(d("100000"));
+        a.discount_tax = Some(d("10"));
+        a.tax_rate = Some(10);
+        let mut b = item(3);
+        b.before_discount_and_tax_amount = Some(d("100000"));
+        b.tax_rate = Some(10);
+        let mut c = item(4);
+        c.tax_rate = Some(10);
+        let mut e = item(1);
+        e.quantity = Some(d("1"));
+        e.unit_price = Some(d("50000"));
+        e.discount_amount = Some(d("1000"));
+        e.discount_tax = Some(d("50"));
+        e.tax_rate = Some(-1);
+        let t = totals(&[a, b, c, e], "VND", None);
+        // 900000 - 100000 + 49000 = 849000; tax 90000 - 10000 = 80000
+        assert_eq!(t.total_before_tax, d("849000"));
+        assert_eq!(t.tax_amount, d("80000"));
+        assert_eq!(t.total_amount, d("929000"));
+        let t = totals(&[item(1)], "VND", Some(d("123")));
+        assert_eq!(t.total_amount, d("123"));
+    }
+
+    #[test]
+    fn half_up_per_line_then_currency() {
+        let mut a = item(1);
+        a.quantity = Some(d("1.5"));
+        a.unit_price = Some(d("0.33"));
+        a.tax_rate = Some(5);
+        // 0.495 -> 0.50; tax 0.025 -> 0.03
+        assert_eq!(
+            line_amounts(&a),
+            LineAmounts {
+                amount: d("0.50"),
+                tax: d("0.03")
+            }
+        );
+        let t = totals(&[a.clone()], "USD", None);
+        assert_eq!(t.total_amount, d("0.53"));
+        let t = totals(&[a], "VND", None);
+        assert_eq!(t.total_before_tax, d("1"));
+        assert_eq!(t.tax_amount, d("0"));
+        assert_eq!(t.total_amount, d("1"));
+    }
+}
