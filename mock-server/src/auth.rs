@@ -83,7 +83,9 @@ impl FromRequestParts<Arc<Shared>> for Authed {
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
-                ApiError::unauthorized("Thiếu token xác thực. Gửi header Authorization: Bearer <token>.")
+                ApiError::unauthorized(
+                    "Thiếu token xác thực. Gửi header Authorization: Bearer <token>.",
+                )
             })?;
         if lock(&state.store).token_valid(token, Instant::now()) {
             Ok(Authed)

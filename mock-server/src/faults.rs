@@ -72,7 +72,9 @@ impl FaultRule {
             Some(_) => return Err(ApiError::invalid("route")),
         };
         let kind = match obj.get("kind") {
-            Some(Value::String(s)) => FaultKind::parse(s).ok_or_else(|| ApiError::invalid("kind"))?,
+            Some(Value::String(s)) => {
+                FaultKind::parse(s).ok_or_else(|| ApiError::invalid("kind"))?
+            }
             None | Some(Value::Null) => return Err(ApiError::missing("kind")),
             Some(_) => return Err(ApiError::invalid("kind")),
         };

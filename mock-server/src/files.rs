@@ -133,7 +133,10 @@ fn pdf_lines(inv: &Invoice) -> Vec<String> {
         "Cộng tiền hàng: {}",
         money(inv, inv.totals.total_before_tax)
     ));
-    lines.push(format!("Tiền thuế GTGT: {}", money(inv, inv.totals.tax_amount)));
+    lines.push(format!(
+        "Tiền thuế GTGT: {}",
+        money(inv, inv.totals.tax_amount)
+    ));
     lines.push(format!(
         "Tổng cộng thanh toán: {}",
         money(inv, inv.totals.total_amount)

@@ -22,7 +22,11 @@ struct Args {
     #[arg(long, env = "SEPAY_MOCK_CLIENT_ID", default_value = "mock_client_id")]
     client_id: String,
     /// client_secret accepted by POST /v1/token.
-    #[arg(long, env = "SEPAY_MOCK_CLIENT_SECRET", default_value = "mock_client_secret")]
+    #[arg(
+        long,
+        env = "SEPAY_MOCK_CLIENT_SECRET",
+        default_value = "mock_client_secret"
+    )]
     client_secret: String,
     /// Token lifetime in seconds.
     #[arg(long, env = "SEPAY_MOCK_TOKEN_TTL", default_value_t = 86_400)]
@@ -64,7 +68,10 @@ async fn main() -> std::process::ExitCode {
     let server = match MockServer::bind(SocketAddr::new(args.host, args.port), config).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("sepay-einvoice-mock: cannot listen on {}:{}: {e}", args.host, args.port);
+            eprintln!(
+                "sepay-einvoice-mock: cannot listen on {}:{}: {e}",
+                args.host, args.port
+            );
             return std::process::ExitCode::FAILURE;
         }
     };

@@ -192,7 +192,9 @@ impl Invoice {
     pub fn summary_json(&self, base: &str) -> Value {
         let xml_url = match self.status {
             InvoiceStatus::Draft => Value::Null,
-            InvoiceStatus::Issued => Value::String(format!("{base}/_mock/files/{}.xml", self.reference_code)),
+            InvoiceStatus::Issued => {
+                Value::String(format!("{base}/_mock/files/{}.xml", self.reference_code))
+            }
         };
         json!({
             "reference_code": self.reference_code,

@@ -5,7 +5,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::model::Item;
 
-/// Amounts of one line after rounding to 2 decimal places.
+/// Amounts of one line, each rounded half-up to 2 decimal places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineAmounts {
     /// Line amount before tax (negative for a trade-discount line).
@@ -66,22 +66,27 @@ pub fn line_amounts(item: &Item) -> LineAmounts {
         // Note lines carry no money.
         _ => Decimal::ZERO,
     };
-    let amount = round(raw, 2);
+    // Tax is taken on the unrounded line, then both are rounded: the SDK's preview does the same.
     let tax = match (item.line_type, item.tax_rate) {
         (4, _) => Decimal::ZERO,
-        (_, Some(rate)) if rate >= 0 => round(amount * Decimal::from(rate) / hundred, 2),
+        (_, Some(rate)) if rate >= 0 => raw * Decimal::from(rate) / hundred,
         _ => Decimal::ZERO,
     };
-    LineAmounts { amount, tax }
+    LineAmounts {
+        amount: round(raw, 2),
+        tax: round(tax, 2),
+    }
 }
 
 /// Totals of a whole invoice.
 pub fn totals(items: &[Item], currency: &str, client_total: Option<Decimal>) -> Totals {
     let dp = currency_dp(currency);
-    let (sum_line, sum_tax) = items.iter().map(line_amounts).fold(
-        (Decimal::ZERO, Decimal::ZERO),
-        |(l, t), a| (l + a.amount, t + a.tax),
-    );
+    let (sum_line, sum_tax) = items
+        .iter()
+        .map(line_amounts)
+        .fold((Decimal::ZERO, Decimal::ZERO), |(l, t), a| {
+            (l + a.amount, t + a.tax)
+        });
     Totals {
         total_before_tax: round(sum_line, dp),
         tax_amount: round(sum_tax, dp),
@@ -152,16 +157,16 @@ mod tests {
         a.quantity = Some(d("1.5"));
         a.unit_price = Some(d("0.33"));
         a.tax_rate = Some(5);
-        // 0.495 -> 0.50; tax 0.025 -> 0.03
+        // 0.495 -> 0.50; tax 0.02475 -> 0.02
         assert_eq!(
             line_amounts(&a),
             LineAmounts {
                 amount: d("0.50"),
-                tax: d("0.03")
+                tax: d("0.02")
             }
         );
         let t = totals(&[a.clone()], "USD", None);
-        assert_eq!(t.total_amount, d("0.53"));
+        assert_eq!(t.total_amount, d("0.52"));
         let t = totals(&[a], "VND", None);
         assert_eq!(t.total_before_tax, d("1"));
         assert_eq!(t.tax_amount, d("0"));

@@ -187,10 +187,7 @@ fn items(obj: &Map<String, Value>) -> Result<Vec<Item>, ApiError> {
             "Trường items phải có ít nhất một dòng (items)",
         ));
     }
-    arr.iter()
-        .enumerate()
-        .map(|(i, v)| item(i, v))
-        .collect()
+    arr.iter().enumerate().map(|(i, v)| item(i, v)).collect()
 }
 
 fn item(i: usize, v: &Value) -> Result<Item, ApiError> {
@@ -261,7 +258,11 @@ fn req_string(obj: &Map<String, Value>, key: &str, field: &str) -> Result<String
     }
 }
 
-fn opt_string(obj: &Map<String, Value>, key: &str, field: &str) -> Result<Option<String>, ApiError> {
+fn opt_string(
+    obj: &Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Option<String>, ApiError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),

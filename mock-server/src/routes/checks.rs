@@ -33,7 +33,13 @@ pub async fn check_issue(
     check(auth, &shared, &headers, &tc, JobKind::Issue)
 }
 
-fn check(_auth: Authed, shared: &Shared, headers: &HeaderMap, tc: &str, kind: JobKind) -> ApiResult {
+fn check(
+    _auth: Authed,
+    shared: &Shared,
+    headers: &HeaderMap,
+    tc: &str,
+    kind: JobKind,
+) -> ApiResult {
     let base = base_url(headers, shared);
     let mut store = lock(&shared.store);
     // A tracking code of the other kind is as unknown here as a made-up one.

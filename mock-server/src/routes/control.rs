@@ -99,9 +99,7 @@ async fn set_config(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult
     for (k, val) in obj {
         match k.as_str() {
             "pending_polls" => {
-                polls = Some(
-                    u32::try_from(u64_field(val, k)?).map_err(|_| ApiError::invalid(k))?,
-                )
+                polls = Some(u32::try_from(u64_field(val, k)?).map_err(|_| ApiError::invalid(k))?)
             }
             "pending_ms" => pending = Some(Duration::from_millis(u64_field(val, k)?)),
             "token_ttl_secs" => ttl = Some(Duration::from_secs(u64_field(val, k)?)),

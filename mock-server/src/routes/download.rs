@@ -77,9 +77,11 @@ pub async fn raw_file(State(shared): State<Arc<Shared>>, Seg(name): Seg) -> Resp
         store.invoices.get(&reference_code).cloned()
     };
     match inv {
-        Some(inv) if kind == "pdf" => {
-            ([(header::CONTENT_TYPE, "application/pdf")], files::pdf(&inv)).into_response()
-        }
+        Some(inv) if kind == "pdf" => (
+            [(header::CONTENT_TYPE, "application/pdf")],
+            files::pdf(&inv),
+        )
+            .into_response(),
         Some(inv) if inv.status != InvoiceStatus::Draft => (
             [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
             files::xml(&inv),

@@ -104,20 +104,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::not_found(format!(
-        "Không tìm thấy đường dẫn {method} {}",
-        uri.path()
-    ))
+    ApiError::not_found(format!("Không tìm thấy đường dẫn {method} {}", uri.path()))
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "METHOD_NOT_ALLOWED",
-        format!(
-            "Phương thức {method} không được hỗ trợ cho {}",
-            uri.path()
-        ),
+        format!("Phương thức {method} không được hỗ trợ cho {}", uri.path()),
     )
 }
 
@@ -136,9 +130,8 @@ pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!("Dữ liệu JSON không hợp lệ: {e}"))
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("Dữ liệu JSON không hợp lệ: {e}")))
 }
 
 /// Decoded `key=value` pairs of a query string.
