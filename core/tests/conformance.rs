@@ -1,0 +1,573 @@
+//! Runs the language-neutral scenarios of `tests/conformance/` against the mock server in-process.
+//! Format: tests/conformance/README.md. Arguments filter scenarios by substring of the file name.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{FixedOffset, Utc};
+use sepay_einvoice::{
+    Client, CreateInvoice, Decimal, FileType, Job, ListInvoicesParams, ListParams, Source,
+    WaitOptions,
+};
+use sepay_einvoice_mock::{MockConfig, MockServer};
+use serde_json::{json, Map, Value};
+
+type Saved = Map<String, Value>;
+
+fn main() -> ExitCode {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(run(filters))
+}
+
+async fn run(filters: Vec<String>) -> ExitCode {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    files.sort();
+    let server = match MockServer::start(MockConfig::default()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot start the mock server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let control = reqwest::Client::new();
+    let (mut passed, mut failed) = (0, 0);
+    for path in &files {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        let outcome = match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|s| serde_json::from_str::<Value>(&s).map_err(|e| e.to_string()))
+        {
+            Ok(scenario) => run_scenario(&server.url(), &control, &scenario).await,
+            Err(e) => Err(format!("unreadable scenario: {e}")),
+        };
+        match outcome {
+            Ok(()) => {
+                passed += 1;
+                println!("ok      {name} ({:.2}s)", started.elapsed().as_secs_f64());
+            }
+            Err(e) => {
+                failed += 1;
+                println!("FAILED  {name}: {e}");
+            }
+        }
+    }
+    server.shutdown().await;
+    println!("conformance (rust): {passed} passed, {failed} failed");
+    if failed == 0 && passed > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn control_post(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<Value, String> {
+    let mut req = http.post(format!("{base}/_mock/{path}"));
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| format!("mock control {path}: {e}"))?;
+    if !resp.status().is_success() {
+        return Err(format!("mock control {path}: HTTP {}", resp.status()));
+    }
+    Ok(resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn mock_stats(http: &reqwest::Client, base: &str) -> Result<Value, String> {
+    let resp = http
+        .get(format!("{base}/_mock/stats"))
+        .send()
+        .await
+        .map_err(|e| format!("mock stats: {e}"))?;
+    resp.json().await.map_err(|e| format!("mock stats: {e}"))
+}
+
+async fn run_scenario(base: &str, http: &reqwest::Client, scenario: &Value) -> Result<(), String> {
+    control_post(http, base, "reset", None).await?;
+    if let Some(cfg) = scenario.pointer("/mock/config") {
+        control_post(http, base, "config", Some(cfg)).await?;
+    }
+    for rule in scenario
+        .pointer("/mock/faults")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        control_post(http, base, "faults", Some(rule)).await?;
+    }
+    let opts = scenario.get("client").cloned().unwrap_or(json!({}));
+    let ms = |k: &str| {
+        opts.get(k)
+            .and_then(Value::as_u64)
+            .map(Duration::from_millis)
+    };
+    let mut builder = Client::builder()
+        .ignore_env()
+        .base_url(base)
+        .client_id(
+            opts.get("client_id")
+                .and_then(Value::as_str)
+                .unwrap_or("mock_client_id"),
+        )
+        .client_secret(
+            opts.get("client_secret")
+                .and_then(Value::as_str)
+                .unwrap_or("mock_client_secret"),
+        );
+    if let Some(n) = opts.get("max_retries").and_then(Value::as_u64) {
+        builder = builder.max_retries(n as u32);
+    }
+    if let Some(d) = ms("timeout_ms") {
+        builder = builder.timeout(d);
+    }
+    if let Some(d) = ms("call_timeout_ms") {
+        builder = builder.call_timeout(d);
+    }
+    let client = builder.build().map_err(|e| format!("client: {e}"))?;
+    let mut saved = Saved::new();
+    let steps = scenario
+        .get("steps")
+        .and_then(Value::as_array)
+        .ok_or("scenario has no steps")?;
+    for (i, step) in steps.iter().enumerate() {
+        run_step(&client, base, http, step, &mut saved)
+            .await
+            .map_err(|e| format!("step {} ({}): {e}", i + 1, step_label(step)))?;
+    }
+    Ok(())
+}
+
+fn step_label(step: &Value) -> String {
+    step.get("call")
+        .or_else(|| step.get("mock"))
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string()
+}
+
+async fn run_step(
+    client: &Client,
+    base: &str,
+    http: &reqwest::Client,
+    step: &Value,
+    saved: &mut Saved,
+) -> Result<(), String> {
+    if let Some(m) = step.get("mock").and_then(Value::as_str) {
+        return match m {
+            "config" => control_post(http, base, "config", step.get("body"))
+                .await
+                .map(drop),
+            "faults" => {
+                for rule in step
+                    .get("body")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    control_post(http, base, "faults", Some(rule)).await?;
+                }
+                Ok(())
+            }
+            "clear_faults" => http
+                .delete(format!("{base}/_mock/faults"))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            "expire_tokens" => control_post(http, base, "tokens/expire", None)
+                .await
+                .map(drop),
+            "reset" => control_post(http, base, "reset", None).await.map(drop),
+            "stats" => {
+                let stats = mock_stats(http, base).await?;
+                matches(
+                    step.get("expect").unwrap_or(&Value::Null),
+                    Some(&stats),
+                    saved,
+                    "stats",
+                )
+            }
+            other => Err(format!("unknown mock step {other:?}")),
+        };
+    }
+    let name = step
+        .get("call")
+        .and_then(Value::as_str)
+        .ok_or("step has neither call nor mock")?;
+    let args = substitute(step.get("args").cloned().unwrap_or(json!({})), saved)?;
+    let before = mock_stats(http, base).await?;
+    let statuses = Arc::new(Mutex::new(Vec::<String>::new()));
+    let result = call(client, name, &args, statuses.clone()).await;
+    match (result, step.get("expect_error")) {
+        (Ok(v), None) => {
+            if let Some(exp) = step.get("expect") {
+                matches(exp, Some(&v), saved, "result")?;
+            }
+            if let Some(exp) = step.get("expect_statuses") {
+                let seen = Value::from(statuses.lock().map(|s| s.clone()).unwrap_or_default());
+                matches(exp, Some(&seen), saved, "statuses")?;
+            }
+            if let Some(key) = step.get("save").and_then(Value::as_str) {
+                saved.insert(key.to_string(), v);
+            }
+            Ok(())
+        }
+        (Ok(v), Some(_)) => Err(format!("expected an error, got {v}")),
+        (Err(e), None) => Err(format!("unexpected error: {e}")),
+        (Err(e), Some(exp)) => {
+            let actual = json!({
+                "kind": e.kind().name(),
+                "status": e.status(),
+                "api_code": e.api_code(),
+                "field": e.field(),
+                "attempts": e.attempts(),
+                "message": e.message(),
+            });
+            let mut exp = exp.clone();
+            let contains = exp
+                .as_object_mut()
+                .and_then(|o| o.remove("message_contains"));
+            matches(&exp, Some(&actual), saved, "error")
+                .map_err(|m| format!("{m} (error was: {e})"))?;
+            if let Some(needle) = contains.as_ref().and_then(Value::as_str) {
+                if !e.message().contains(needle) {
+                    return Err(format!(
+                        "error message {:?} does not contain {needle:?}",
+                        e.message()
+                    ));
+                }
+            }
+            if e.kind() == sepay_einvoice::ErrorKind::Validation {
+                let after = mock_stats(http, base).await?;
+                if after.get("requests_total") != before.get("requests_total") {
+                    return Err(
+                        "a validation error must be raised before any request is sent".into(),
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn arg_u32(args: &Value, key: &str) -> Option<u32> {
+    args.get(key).and_then(Value::as_u64).map(|v| v as u32)
+}
+
+fn wait_options(args: &Value, statuses: Arc<Mutex<Vec<String>>>) -> WaitOptions {
+    let mut w = WaitOptions::default();
+    let ms = |k: &str| {
+        args.get(k)
+            .and_then(Value::as_u64)
+            .map(Duration::from_millis)
+    };
+    if let Some(d) = ms("timeout_ms") {
+        w.timeout = d;
+    }
+    if let Some(d) = ms("poll_interval_ms") {
+        w.poll_interval = d;
+    }
+    if let Some(d) = ms("max_poll_interval_ms") {
+        w.max_poll_interval = d;
+    }
+    w.on_status(move |s| {
+        if let Ok(mut v) = statuses.lock() {
+            v.push(s.state.to_string());
+        }
+    })
+}
+
+fn to_json<T: serde::Serialize>(v: T) -> sepay_einvoice::Result<Value> {
+    Ok(serde_json::to_value(v).unwrap_or(Value::Null))
+}
+
+async fn call(
+    client: &Client,
+    name: &str,
+    args: &Value,
+    statuses: Arc<Mutex<Vec<String>>>,
+) -> sepay_einvoice::Result<Value> {
+    let s = |k: &str| {
+        args.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let request = || CreateInvoice::from_json(args.get("request").cloned().unwrap_or(Value::Null));
+    let job = || Job::from_json(args.get("job").cloned().unwrap_or(Value::Null));
+    let list_params = || -> sepay_einvoice::Result<ListInvoicesParams> {
+        Ok(ListInvoicesParams {
+            page: arg_u32(args, "page"),
+            per_page: arg_u32(args, "per_page"),
+            source: args
+                .get("source")
+                .and_then(Value::as_str)
+                .map(Source::parse),
+        })
+    };
+    match name {
+        "authenticate" => to_json(client.authenticate().await?),
+        "list_provider_accounts" => to_json(
+            client
+                .list_provider_accounts(&ListParams {
+                    page: arg_u32(args, "page"),
+                    per_page: arg_u32(args, "per_page"),
+                })
+                .await?,
+        ),
+        "get_provider_account" => to_json(client.get_provider_account(&s("id")).await?),
+        "create_invoice" => to_json(client.create_invoice(&request()?).await?),
+        "issue_invoice" => to_json(client.issue_invoice(&s("reference_code")).await?),
+        "check_status" => to_json(client.check_status(&job()?).await?),
+        "wait_for_status" => to_json(
+            client
+                .wait_for_status(&job()?, wait_options(args, statuses))
+                .await?,
+        ),
+        "create_invoice_and_wait" => to_json(
+            client
+                .create_invoice_and_wait(&request()?, wait_options(args, statuses))
+                .await?,
+        ),
+        "issue_invoice_and_wait" => to_json(
+            client
+                .issue_invoice_and_wait(&s("reference_code"), wait_options(args, statuses))
+                .await?,
+        ),
+        "get_invoice" => to_json(client.get_invoice(&s("reference_code")).await?),
+        "list_invoices" => to_json(client.list_invoices(&list_params()?).await?),
+        "iter_invoices" => {
+            let mut stream = client.iter_invoices(&list_params()?);
+            let mut all = Vec::new();
+            while let Some(inv) = stream.next_invoice().await {
+                all.push(inv?);
+            }
+            to_json(all)
+        }
+        "download_invoice" => {
+            let ft: FileType = s("type").parse()?;
+            let f = client.download_invoice(&s("reference_code"), ft).await?;
+            let head: String = f.content.iter().take(8).map(|&b| b as char).collect();
+            Ok(
+                json!({"file_type": f.file_type, "file_name": f.file_name, "size": f.content.len(), "head": head}),
+            )
+        }
+        "delete_draft" => client
+            .delete_draft(&s("reference_code"))
+            .await
+            .map(|_| Value::Null),
+        "get_usage" => to_json(client.get_usage().await?),
+        "totals" => to_json(request()?.totals()),
+        other => Err(sepay_einvoice::Error::validation(
+            "call",
+            format!("unknown call {other:?}"),
+        )),
+    }
+}
+
+/// Replaces `$now`, `$tomorrow`, `$uuid` and `$saved.path` strings.
+fn substitute(v: Value, saved: &Saved) -> Result<Value, String> {
+    Ok(match v {
+        Value::String(s) if s.starts_with('$') => special(&s, saved)?,
+        Value::Array(a) => Value::Array(
+            a.into_iter()
+                .map(|x| substitute(x, saved))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, x)| substitute(x, saved).map(|x| (k, x)))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other,
+    })
+}
+
+fn vn_now() -> chrono::NaiveDateTime {
+    let vn = FixedOffset::east_opt(7 * 3600)
+        .unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+    Utc::now().with_timezone(&vn).naive_local()
+}
+
+fn special(s: &str, saved: &Saved) -> Result<Value, String> {
+    let fmt = "%Y-%m-%d %H:%M:%S";
+    match s {
+        "$now" => Ok(Value::String(
+            (vn_now() - chrono::Duration::minutes(1))
+                .format(fmt)
+                .to_string(),
+        )),
+        "$tomorrow" => Ok(Value::String(
+            (vn_now() + chrono::Duration::days(1))
+                .format(fmt)
+                .to_string(),
+        )),
+        "$uuid" => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
+        _ => lookup(&s[1..], saved)
+            .cloned()
+            .ok_or_else(|| format!("nothing saved at {s}")),
+    }
+}
+
+fn lookup<'a>(path: &str, saved: &'a Saved) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut cur = saved.get(parts.next()?)?;
+    for p in parts {
+        cur = match cur {
+            Value::Object(o) => o.get(p)?,
+            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn as_decimal(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Number(n) => n
+            .to_string()
+            .parse()
+            .ok()
+            .or_else(|| Decimal::from_scientific(&n.to_string()).ok()),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Partial match of `actual` against `expected` (see the README's Matching section).
+fn matches(
+    expected: &Value,
+    actual: Option<&Value>,
+    saved: &Saved,
+    path: &str,
+) -> Result<(), String> {
+    let fail = || {
+        Err(format!(
+            "at {path}: expected {expected}, got {}",
+            actual
+                .map(Value::to_string)
+                .unwrap_or_else(|| "nothing".into())
+        ))
+    };
+    let present = actual.filter(|v| !v.is_null());
+    match expected {
+        Value::Null => {
+            if present.is_some() {
+                return fail();
+            }
+            Ok(())
+        }
+        Value::String(s) if s == "$any" => present.map(drop).ok_or(()).or_else(|_| fail()),
+        Value::String(s) if s == "$absent" => {
+            if present.is_some() {
+                return fail();
+            }
+            Ok(())
+        }
+        Value::String(s) if s.starts_with('$') => {
+            let want =
+                lookup(&s[1..], saved).ok_or_else(|| format!("at {path}: nothing saved at {s}"))?;
+            matches(&want.clone(), actual, saved, path)
+        }
+        Value::Number(_) => match (as_decimal(expected), present.and_then(as_decimal)) {
+            (Some(a), Some(b)) if a == b => Ok(()),
+            _ => fail(),
+        },
+        Value::Bool(_) | Value::String(_) => {
+            if present == Some(expected) {
+                Ok(())
+            } else {
+                fail()
+            }
+        }
+        Value::Array(items) => match present {
+            Some(Value::Array(got)) if got.len() == items.len() => items
+                .iter()
+                .zip(got)
+                .enumerate()
+                .try_for_each(|(i, (e, g))| matches(e, Some(g), saved, &format!("{path}[{i}]"))),
+            _ => fail(),
+        },
+        Value::Object(o) if o.keys().any(|k| k.starts_with('$')) => {
+            for (k, want) in o {
+                let ok = match k.as_str() {
+                    "$len" => {
+                        let n = match present {
+                            Some(Value::Array(a)) => Some(a.len()),
+                            Some(Value::String(s)) => Some(s.chars().count()),
+                            _ => None,
+                        };
+                        n.is_some() && n.map(|n| n as u64) == want.as_u64()
+                    }
+                    "$gte" => {
+                        matches!((present.and_then(as_decimal), as_decimal(want)), (Some(a), Some(b)) if a >= b)
+                    }
+                    "$lte" => {
+                        matches!((present.and_then(as_decimal), as_decimal(want)), (Some(a), Some(b)) if a <= b)
+                    }
+                    "$startsWith" => {
+                        matches!((present, want), (Some(Value::String(a)), Value::String(b)) if a.starts_with(b.as_str()))
+                    }
+                    "$contains" => {
+                        matches!((present, want), (Some(Value::String(a)), Value::String(b)) if a.contains(b.as_str()))
+                    }
+                    "$each" => match present {
+                        Some(Value::Array(a)) => {
+                            a.iter().enumerate().try_for_each(|(i, g)| {
+                                matches(want, Some(g), saved, &format!("{path}[{i}]"))
+                            })?;
+                            true
+                        }
+                        _ => false,
+                    },
+                    other => return Err(format!("at {path}: unknown matcher {other}")),
+                };
+                if !ok {
+                    return fail();
+                }
+            }
+            Ok(())
+        }
+        Value::Object(o) => match present {
+            Some(Value::Object(got)) => o
+                .iter()
+                .try_for_each(|(k, e)| matches(e, got.get(k), saved, &format!("{path}.{k}"))),
+            _ => fail(),
+        },
+    }
+}
