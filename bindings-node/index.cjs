@@ -1,0 +1,392 @@
+'use strict'
+// The public Node.js API of sepay-einvoice: a thin facade over the native addon (napi-rs, see
+// src/lib.rs). Everything the SDK *does* happens in the Rust core; this file only
+//   - loads the addon (with a useful message when it is missing),
+//   - turns JavaScript values into JSON the addon accepts (drops `undefined`, bigint → string,
+//     Date → ISO string),
+//   - bridges AbortSignal to the addon's cancel handle,
+//   - turns the addon's rejections into the error classes below (defined once, here, so that
+//     `instanceof` works from CommonJS and ESM alike: index.mjs re-exports these very classes).
+
+const NATIVE_ERROR_MARK = '[sepay-einvoice]'
+
+function describePlatform() {
+  let libc = ''
+  if (process.platform === 'linux') {
+    let glibc = null
+    try {
+      const report = process.report && process.report.getReport()
+      glibc = report && report.header && report.header.glibcVersionRuntime
+    } catch {
+      glibc = null
+    }
+    libc = glibc ? `-gnu (glibc ${glibc})` : '-musl'
+  } else if (process.platform === 'win32') {
+    libc = '-msvc'
+  }
+  return `${process.platform}-${process.arch}${libc}`
+}
+
+function loadNative() {
+  try {
+    return require('./native.js')
+  } catch (cause) {
+    const err = new Error(
+      `sepay-einvoice: the native addon for ${describePlatform()} (Node ${process.versions.node}) ` +
+        `could not be loaded. Looked for bindings-node/sepay-einvoice.<platform>.node next to ` +
+        `this file and the npm package sepay-einvoice-<platform>. To build it from the ` +
+        `repository root (needs Rust, https://rustup.rs): npm install && npm run build. ` +
+        `Cause: ${cause && cause.message ? cause.message.split('\n')[0] : cause}`,
+      { cause },
+    )
+    err.code = 'ERR_SEPAY_NATIVE_NOT_FOUND'
+    throw err
+  }
+}
+
+const native = loadNative()
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+const FIELDS = [
+  'status',
+  'apiCode',
+  'requestId',
+  'method',
+  'path',
+  'field',
+  'retryAfterMs',
+  'elapsedMs',
+  'bodyExcerpt',
+  'attempts',
+  'referenceCode',
+  'trackingCode',
+  'job',
+  'lastStatus',
+  'retryable',
+]
+
+/** Base class of every error the SDK raises. */
+class SePayError extends Error {
+  constructor(message, details = {}, options = undefined) {
+    super(message, options)
+    this.name = new.target.name
+    /** DESIGN.md kind name, e.g. 'QuotaExceeded'. */
+    this.kind = details.kind || 'Internal'
+    /** Stable upper-case code, e.g. 'QUOTA_EXCEEDED'. */
+    this.code = details.code || 'INTERNAL'
+    for (const key of FIELDS) {
+      if (details[key] !== undefined && details[key] !== null) this[key] = details[key]
+    }
+  }
+}
+/** Bad input caught before any request was sent; `field` names the offending path. */
+class ValidationError extends SePayError {}
+/** The API answered with an HTTP error. */
+class ApiError extends SePayError {}
+class BadRequestError extends ApiError {}
+class AuthenticationError extends ApiError {}
+class PermissionDeniedError extends ApiError {}
+/** HTTP 403 `QUOTA_EXCEEDED` (a kind of PermissionDeniedError). */
+class QuotaExceededError extends PermissionDeniedError {}
+class NotFoundError extends ApiError {}
+class ConflictError extends ApiError {}
+class UnprocessableEntityError extends ApiError {}
+/** HTTP 429; `retryAfterMs` holds the server's Retry-After when given. */
+class RateLimitError extends ApiError {}
+class ServerError extends ApiError {}
+/** An attempt or the whole call deadline ran out. */
+class APITimeoutError extends SePayError {}
+/** The transport failed (connect, reset, dropped connection). */
+class APIConnectionError extends SePayError {}
+/** A response the SDK could not read. */
+class DecodeError extends SePayError {}
+/** A create or issue job ended Failed; `job`, `referenceCode`, `trackingCode` say which. */
+class InvoiceFailedError extends SePayError {}
+/** The wait deadline passed while the job was Pending; `job` resumes the wait, `lastStatus` is the last status seen. */
+class WaitTimeoutError extends SePayError {}
+/** The call was aborted through its AbortSignal (`name === 'AbortError'`). */
+class AbortError extends SePayError {
+  constructor(message = 'The operation was aborted', options = undefined) {
+    super(message, { kind: 'Aborted', code: 'ABORT_ERR' }, options)
+    this.name = 'AbortError'
+  }
+}
+
+const CLASSES = {
+  Validation: ValidationError,
+  BadRequest: BadRequestError,
+  Authentication: AuthenticationError,
+  PermissionDenied: PermissionDeniedError,
+  QuotaExceeded: QuotaExceededError,
+  NotFound: NotFoundError,
+  Conflict: ConflictError,
+  Unprocessable: UnprocessableEntityError,
+  RateLimited: RateLimitError,
+  Server: ServerError,
+  Timeout: APITimeoutError,
+  Connection: APIConnectionError,
+  Decode: DecodeError,
+  InvoiceFailed: InvoiceFailedError,
+  WaitTimeout: WaitTimeoutError,
+}
+
+function abortError(signal) {
+  const reason = signal && signal.reason
+  return new AbortError('The operation was aborted', reason !== undefined ? { cause: reason } : undefined)
+}
+
+/** Turns whatever the addon threw into a SePayError (never lets a raw native error through). */
+function convertError(err, signal) {
+  if (err instanceof SePayError) return err
+  const message = err && typeof err.message === 'string' ? err.message : String(err)
+  if (message.startsWith(NATIVE_ERROR_MARK)) {
+    let details
+    try {
+      details = JSON.parse(message.slice(NATIVE_ERROR_MARK.length))
+    } catch {
+      details = { message }
+    }
+    if (details.kind === 'Aborted') return abortError(signal)
+    const Cls = CLASSES[details.kind] || SePayError
+    return new Cls(details.message || details.display || 'sepay-einvoice error', details)
+  }
+  // Argument conversion failures (napi: wrong JS type) and anything unexpected.
+  if (err && (err.code === 'InvalidArg' || err.code === 'NumberExpected' || err.code === 'StringExpected' || err.code === 'ObjectExpected')) {
+    return new ValidationError(message, { kind: 'Validation', code: 'VALIDATION' }, { cause: err })
+  }
+  return new SePayError(`internal error in sepay-einvoice: ${message}`, { kind: 'Internal', code: 'INTERNAL' }, { cause: err })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value translation (JS → JSON); keys are camelCased/snake_cased by the addon
+// ---------------------------------------------------------------------------------------------
+
+function toWire(value) {
+  if (value === undefined || value === null) return value
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Date) return value.toISOString()
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toWire(v)))
+  if (typeof value === 'object') {
+    if (typeof value.toJSON === 'function') return toWire(value.toJSON())
+    const out = {}
+    for (const key of Object.keys(value)) {
+      const v = value[key]
+      if (v !== undefined && typeof v !== 'function') out[key] = toWire(v)
+    }
+    return out
+  }
+  return value
+}
+
+function waitArgs(options) {
+  const o = options || {}
+  const wire = toWire({
+    timeoutMs: o.timeoutMs,
+    pollIntervalMs: o.pollIntervalMs,
+    maxPollIntervalMs: o.maxPollIntervalMs,
+  })
+  let onStatus = null
+  if (typeof o.onStatus === 'function') {
+    const user = o.onStatus
+    // The callback runs on the JS thread; an exception in it must not take down the wait.
+    onStatus = (status) => {
+      try {
+        user(status)
+      } catch (e) {
+        process.emitWarning(`sepay-einvoice: onStatus callback threw: ${e && e.message}`)
+      }
+    }
+  }
+  return [wire, onStatus]
+}
+
+/**
+ * Runs `fn(cancelHandle)` with `signal` bridged to the addon's cancel handle.
+ * Rejections become SePayError subclasses; an aborted signal rejects with AbortError.
+ */
+async function call(signal, fn) {
+  if (signal == null) {
+    try {
+      return await fn(null)
+    } catch (e) {
+      throw convertError(e, null)
+    }
+  }
+  if (signal.aborted) throw abortError(signal)
+  const handle = new native.CancelHandle()
+  const onAbort = () => handle.cancel()
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await fn(handle)
+  } catch (e) {
+    throw convertError(e, signal)
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function signalOf(options) {
+  return options && typeof options === 'object' ? options.signal : undefined
+}
+
+function nativeSync(fn) {
+  try {
+    return fn()
+  } catch (e) {
+    throw convertError(e, null)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------
+
+const BINDING = `node/${process.versions.node}`
+
+class Client {
+  #native
+
+  /**
+   * @param {object} [options] clientId, clientSecret, environment ('sandbox' | 'production'),
+   *   baseUrl, timeoutMs, connectTimeoutMs, callTimeoutMs, maxRetries, appInfo. Unset values fall
+   *   back to SEPAY_EINVOICE_CLIENT_ID / _CLIENT_SECRET / _ENV / _BASE_URL.
+   */
+  constructor(options = {}) {
+    this.#native = nativeSync(() => new native.NativeClient(toWire(options || {}), BINDING))
+  }
+
+  /** A client configured entirely from the SEPAY_EINVOICE_* environment variables. */
+  static fromEnv() {
+    return new Client()
+  }
+
+  /** The base URL requests go to. */
+  get baseUrl() {
+    return this.#native.baseUrl
+  }
+
+  authenticate(options) {
+    return call(signalOf(options), (c) => this.#native.authenticate(c))
+  }
+
+  listProviderAccounts(params, options) {
+    const { signal, ...rest } = params || {}
+    return call(signalOf(options) || signal, (c) => this.#native.listProviderAccounts(toWire(rest), c))
+  }
+
+  getProviderAccount(id, options) {
+    return call(signalOf(options), (c) => this.#native.getProviderAccount(id, c))
+  }
+
+  createInvoice(request, options) {
+    return call(signalOf(options), (c) => this.#native.createInvoice(toWire(request), c))
+  }
+
+  issueInvoice(referenceCode, options) {
+    return call(signalOf(options), (c) => this.#native.issueInvoice(referenceCode, c))
+  }
+
+  checkStatus(job, options) {
+    return call(signalOf(options), (c) => this.#native.checkStatus(toWire(job), c))
+  }
+
+  waitForStatus(job, options) {
+    const [wire, onStatus] = waitArgs(options)
+    return call(signalOf(options), (c) => this.#native.waitForStatus(toWire(job), wire, onStatus, c))
+  }
+
+  createInvoiceAndWait(request, options) {
+    const [wire, onStatus] = waitArgs(options)
+    return call(signalOf(options), (c) =>
+      this.#native.createInvoiceAndWait(toWire(request), wire, onStatus, c),
+    )
+  }
+
+  issueInvoiceAndWait(referenceCode, options) {
+    const [wire, onStatus] = waitArgs(options)
+    return call(signalOf(options), (c) =>
+      this.#native.issueInvoiceAndWait(referenceCode, wire, onStatus, c),
+    )
+  }
+
+  getInvoice(referenceCode, options) {
+    return call(signalOf(options), (c) => this.#native.getInvoice(referenceCode, c))
+  }
+
+  listInvoices(params, options) {
+    const { signal, ...rest } = params || {}
+    return call(signalOf(options) || signal, (c) => this.#native.listInvoices(toWire(rest), c))
+  }
+
+  /** Every invoice, page after page: `for await (const inv of client.iterInvoices({ perPage: 50 }))`. */
+  iterInvoices(params, options) {
+    const { signal: paramSignal, ...rest } = params || {}
+    const signal = signalOf(options) || paramSignal
+    const iter = nativeSync(() => this.#native.iterInvoices(toWire(rest)))
+    return (async function* invoices() {
+      for (;;) {
+        const invoice = await call(signal, (c) => iter.nextInvoice(c))
+        if (invoice === null || invoice === undefined) return
+        yield invoice
+      }
+    })()
+  }
+
+  async downloadInvoice(referenceCode, fileType = 'pdf', options) {
+    const f = await call(signalOf(options), (c) => this.#native.downloadInvoice(referenceCode, String(fileType), c))
+    return { fileType: f.fileType, fileName: f.fileName, content: f.content }
+  }
+
+  async deleteDraft(referenceCode, options) {
+    await call(signalOf(options), (c) => this.#native.deleteDraft(referenceCode, c))
+  }
+
+  getUsage(options) {
+    return call(signalOf(options), (c) => this.#native.getUsage(c))
+  }
+
+  /** Local preview of the amounts the API will compute for `request` (no request is sent). */
+  totals(request) {
+    return totals(request)
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'SePayClient'
+  }
+}
+
+/** Local preview of the amounts the API will compute for `request` (no request is sent). */
+function totals(request) {
+  return nativeSync(() => native.totals(toWire(request)))
+}
+
+const VERSION = require('../package.json').version
+const coreVersion = native.coreVersion()
+
+module.exports = {
+  Client,
+  totals,
+  VERSION,
+  coreVersion,
+  SePayError,
+  ValidationError,
+  ApiError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  QuotaExceededError,
+  NotFoundError,
+  ConflictError,
+  UnprocessableEntityError,
+  RateLimitError,
+  ServerError,
+  APITimeoutError,
+  APIConnectionError,
+  DecodeError,
+  InvoiceFailedError,
+  WaitTimeoutError,
+  AbortError,
+}
