@@ -1,0 +1,345 @@
+// Runs the language-neutral scenarios of tests/conformance/ (format: tests/conformance/README.md)
+// through the public Node API against one mock server. Scenario call names and keys are
+// snake_case; they are mapped to the camelCase methods and keys here, and results are mapped back
+// to the canonical snake_case JSON before matching.
+//
+//   node --test bindings-node/__test__/conformance.test.mjs
+//   SEPAY_CONFORMANCE_FILTER=retry node --test bindings-node/__test__/conformance.test.mjs
+import { test, before, after } from 'node:test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+
+import { Client, SePayError } from 'sepay-einvoice'
+import { startMock, vietnamNow, REPO } from './mock.mjs'
+
+const DIR = path.join(REPO, 'tests', 'conformance', 'scenarios')
+const filter = process.env.SEPAY_CONFORMANCE_FILTER || ''
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json') && f.includes(filter))
+  .sort()
+
+let mock
+let passed = 0
+let failed = 0
+const failures = []
+
+before(async () => {
+  mock = await startMock()
+})
+
+after(async () => {
+  await mock?.stop()
+  for (const f of failures) console.log(`FAILED  ${f}`)
+  console.log(`conformance (node): ${passed} passed, ${failed} failed`)
+})
+
+// ---------------------------------------------------------------------------------------------
+// Key mapping
+
+const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+const snake = (k) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
+
+function mapKeys(v, f) {
+  if (Array.isArray(v)) return v.map((x) => mapKeys(x, f))
+  if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [f(k), mapKeys(x, f)]))
+  }
+  return v
+}
+const toJs = (v) => mapKeys(v, camel)
+const toCanonical = (v) => mapKeys(v, snake)
+
+/** A Node JobStatus (`state`) as the canonical JSON (`status`). */
+function statusCanonical(s) {
+  const { state, ...rest } = toCanonical(s)
+  return { status: state, ...rest }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values and matching
+
+function special(s, saved) {
+  if (s === '$now') return vietnamNow()
+  if (s === '$tomorrow') return vietnamNow(24 * 3600_000)
+  if (s === '$uuid') return randomUUID()
+  const v = lookup(s.slice(1), saved)
+  if (v === undefined) throw new Error(`nothing saved at ${s}`)
+  return v
+}
+
+function substitute(v, saved) {
+  if (typeof v === 'string' && v.startsWith('$')) return special(v, saved)
+  if (Array.isArray(v)) return v.map((x) => substitute(x, saved))
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, saved)]))
+  }
+  return v
+}
+
+function lookup(p, saved) {
+  const [head, ...rest] = p.split('.')
+  let cur = saved[head]
+  for (const part of rest) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = cur[part]
+  }
+  return cur
+}
+
+/** Exact decimal comparison of numbers / numeric strings: -1, 0, 1, or null if not numeric. */
+function decCompare(a, b) {
+  const parse = (x) => {
+    if (typeof x === 'number') x = String(x)
+    if (typeof x !== 'string') return null
+    const t = x.trim()
+    if (/e/i.test(t)) {
+      const n = Number(t)
+      return Number.isFinite(n) ? parse(n.toFixed(12)) : null
+    }
+    const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(t)
+    if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null
+    const frac = (m[3] ?? '').padEnd(20, '0').slice(0, 20)
+    const n = BigInt((m[2] || '0') + frac)
+    return m[1] === '-' ? -n : n
+  }
+  const x = parse(a)
+  const y = parse(b)
+  if (x === null || y === null) return null
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+function matches(expected, actual, saved, where) {
+  const present = actual === undefined || actual === null ? null : actual
+  const fail = () => {
+    throw new Error(`at ${where}: expected ${JSON.stringify(expected)}, got ${present === null ? 'nothing' : JSON.stringify(actual)}`)
+  }
+  if (expected === null || expected === '$absent') {
+    if (present !== null) fail()
+    return
+  }
+  if (expected === '$any') {
+    if (present === null) fail()
+    return
+  }
+  if (typeof expected === 'string' && expected.startsWith('$')) {
+    const want = lookup(expected.slice(1), saved)
+    if (want === undefined) throw new Error(`at ${where}: nothing saved at ${expected}`)
+    return matches(want, actual, saved, where)
+  }
+  if (typeof expected === 'number') {
+    if (decCompare(expected, present) !== 0) fail()
+    return
+  }
+  if (typeof expected === 'string' || typeof expected === 'boolean') {
+    if (present !== expected) fail()
+    return
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(present) || present.length !== expected.length) fail()
+    expected.forEach((e, i) => matches(e, present[i], saved, `${where}[${i}]`))
+    return
+  }
+  const keys = Object.keys(expected)
+  if (keys.some((k) => k.startsWith('$'))) {
+    for (const [k, want] of Object.entries(expected)) {
+      let ok
+      switch (k) {
+        case '$len':
+          ok = (Array.isArray(present) || typeof present === 'string') && [...present].length === want
+          break
+        case '$gte':
+          ok = (decCompare(present, want) ?? -1) >= 0
+          break
+        case '$lte':
+          ok = (decCompare(present, want) ?? 1) <= 0
+          break
+        case '$startsWith':
+          ok = typeof present === 'string' && present.startsWith(want)
+          break
+        case '$contains':
+          ok = typeof present === 'string' && present.includes(want)
+          break
+        case '$each':
+          if (!Array.isArray(present)) fail()
+          present.forEach((g, i) => matches(want, g, saved, `${where}[${i}]`))
+          ok = true
+          break
+        default:
+          throw new Error(`at ${where}: unknown matcher ${k}`)
+      }
+      if (!ok) fail()
+    }
+    return
+  }
+  if (present === null || typeof present !== 'object' || Array.isArray(present)) fail()
+  for (const [k, e] of Object.entries(expected)) matches(e, present[k], saved, `${where}.${k}`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls
+
+function waitOptions(args, statuses) {
+  return {
+    timeoutMs: args.timeout_ms,
+    pollIntervalMs: args.poll_interval_ms,
+    maxPollIntervalMs: args.max_poll_interval_ms,
+    onStatus: (s) => statuses.push(s.state),
+  }
+}
+
+/** Calls the camelCase method for a scenario call and returns the canonical JSON result. */
+async function callClient(client, name, args, statuses) {
+  const listParams = () => ({ page: args.page, perPage: args.per_page, source: args.source })
+  switch (name) {
+    case 'authenticate':
+      return toCanonical(await client.authenticate())
+    case 'list_provider_accounts':
+      return toCanonical(await client.listProviderAccounts({ page: args.page, perPage: args.per_page }))
+    case 'get_provider_account':
+      return toCanonical(await client.getProviderAccount(args.id))
+    case 'create_invoice':
+      return toCanonical(await client.createInvoice(toJs(args.request)))
+    case 'issue_invoice':
+      return toCanonical(await client.issueInvoice(args.reference_code))
+    case 'check_status':
+      return statusCanonical(await client.checkStatus(toJs(args.job)))
+    case 'wait_for_status':
+      return toCanonical(await client.waitForStatus(toJs(args.job), waitOptions(args, statuses)))
+    case 'create_invoice_and_wait':
+      return toCanonical(await client.createInvoiceAndWait(toJs(args.request), waitOptions(args, statuses)))
+    case 'issue_invoice_and_wait':
+      return toCanonical(await client.issueInvoiceAndWait(args.reference_code, waitOptions(args, statuses)))
+    case 'get_invoice':
+      return toCanonical(await client.getInvoice(args.reference_code))
+    case 'list_invoices':
+      return toCanonical(await client.listInvoices(listParams()))
+    case 'iter_invoices': {
+      const all = []
+      for await (const inv of client.iterInvoices(listParams())) all.push(inv)
+      return toCanonical(all)
+    }
+    case 'download_invoice': {
+      const f = await client.downloadInvoice(args.reference_code, args.type)
+      if (!Buffer.isBuffer(f.content)) throw new Error('content is not a Buffer')
+      return {
+        file_type: f.fileType,
+        file_name: f.fileName,
+        size: f.content.length,
+        head: f.content.subarray(0, 8).toString('latin1'),
+      }
+    }
+    case 'delete_draft':
+      return (await client.deleteDraft(args.reference_code)) ?? null
+    case 'get_usage':
+      return toCanonical(await client.getUsage())
+    case 'totals':
+      return toCanonical(client.totals(toJs(args.request)))
+    default:
+      throw new Error(`unknown call ${name}`)
+  }
+}
+
+function errorCanonical(e) {
+  return {
+    kind: e.kind,
+    status: e.status,
+    api_code: e.apiCode,
+    field: e.field,
+    attempts: e.attempts ?? 0,
+    message: e.message,
+  }
+}
+
+async function runStep(client, step, saved) {
+  if (step.mock) {
+    switch (step.mock) {
+      case 'config':
+        return mock.control('POST', '/_mock/config', step.body ?? {})
+      case 'faults':
+        for (const rule of step.body ?? []) await mock.control('POST', '/_mock/faults', rule)
+        return
+      case 'clear_faults':
+        return mock.control('DELETE', '/_mock/faults')
+      case 'expire_tokens':
+        return mock.control('POST', '/_mock/tokens/expire')
+      case 'reset':
+        return mock.control('POST', '/_mock/reset')
+      case 'stats':
+        return matches(step.expect ?? null, await mock.control('GET', '/_mock/stats'), saved, 'stats')
+      default:
+        throw new Error(`unknown mock step ${step.mock}`)
+    }
+  }
+  const args = substitute(step.args ?? {}, saved)
+  const before = await mock.control('GET', '/_mock/stats')
+  const statuses = []
+  let result
+  let error
+  try {
+    result = await callClient(client, step.call, args, statuses)
+  } catch (e) {
+    error = e
+  }
+  const expectError = step.expect_error
+  if (!error) {
+    if (expectError) throw new Error(`expected an error, got ${JSON.stringify(result)}`)
+    if (step.expect !== undefined) matches(step.expect, result, saved, 'result')
+    if (step.expect_statuses !== undefined) matches(step.expect_statuses, statuses, saved, 'statuses')
+    if (step.save) saved[step.save] = result
+    return
+  }
+  if (!expectError) throw new Error(`unexpected error: ${error.stack || error}`)
+  if (!(error instanceof SePayError)) throw new Error(`not a SePayError: ${error.stack || error}`)
+  const { message_contains: contains, ...exp } = expectError
+  try {
+    matches(exp, errorCanonical(error), saved, 'error')
+  } catch (m) {
+    throw new Error(`${m.message} (error was: ${error.name}: ${error.message})`)
+  }
+  if (contains !== undefined && !error.message.includes(contains)) {
+    throw new Error(`error message ${JSON.stringify(error.message)} does not contain ${JSON.stringify(contains)}`)
+  }
+  if (error.kind === 'Validation') {
+    const afterStats = await mock.control('GET', '/_mock/stats')
+    if (afterStats.requests_total !== before.requests_total) {
+      throw new Error('a validation error must be raised before any request is sent')
+    }
+  }
+}
+
+async function runScenario(scenario) {
+  await mock.control('POST', '/_mock/reset')
+  if (scenario.mock?.config) await mock.control('POST', '/_mock/config', scenario.mock.config)
+  for (const rule of scenario.mock?.faults ?? []) await mock.control('POST', '/_mock/faults', rule)
+  const o = scenario.client ?? {}
+  const client = new Client({
+    baseUrl: mock.url,
+    clientId: o.client_id ?? 'mock_client_id',
+    clientSecret: o.client_secret ?? 'mock_client_secret',
+    maxRetries: o.max_retries,
+    timeoutMs: o.timeout_ms,
+    callTimeoutMs: o.call_timeout_ms,
+  })
+  const saved = {}
+  for (const [i, step] of (scenario.steps ?? []).entries()) {
+    try {
+      await runStep(client, step, saved)
+    } catch (e) {
+      throw new Error(`step ${i + 1} (${step.call ?? step.mock}): ${e.message}`)
+    }
+  }
+}
+
+for (const file of files) {
+  test(file.replace(/\.json$/, ''), async () => {
+    try {
+      await runScenario(JSON.parse(readFileSync(path.join(DIR, file), 'utf8')))
+      passed++
+    } catch (e) {
+      failed++
+      failures.push(`${file}: ${e.message}`)
+      throw e
+    }
+  })
+}
