@@ -1,7 +1,7 @@
 //! Credentials: HTTP Basic for `POST /v1/token`, Bearer tokens for everything else.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -45,7 +45,11 @@ impl Store {
             self.tokens.retain(|_, exp| *exp > now);
         }
         let token = new_token();
-        self.tokens.insert(token.clone(), now + self.cfg.token_ttl);
+        // A huge TTL from /_mock/config must not overflow `Instant`: cap it at ~100 years.
+        let expiry = now
+            .checked_add(self.cfg.token_ttl)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
+        self.tokens.insert(token.clone(), expiry);
         self.tokens_issued += 1;
         token
     }

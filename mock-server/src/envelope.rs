@@ -89,6 +89,7 @@ pub fn default_code(status: u16) -> &'static str {
         405 => "METHOD_NOT_ALLOWED",
         408 => "REQUEST_TIMEOUT",
         409 => "CONFLICT",
+        413 => "PAYLOAD_TOO_LARGE",
         422 => "UNPROCESSABLE_ENTITY",
         429 => "TOO_MANY_REQUESTS",
         500 => "INTERNAL_SERVER_ERROR",

@@ -244,7 +244,7 @@ impl Invoice {
 
 /// One line of the detail view; amounts are strings with two decimals, as the API sends them.
 fn item_json(it: &Item) -> Value {
-    let a = totals::line_amounts(it);
+    let a = totals::line_amounts(it).unwrap_or_default();
     let priced = matches!(it.line_type, 1 | 2);
     let quantity = it
         .quantity

@@ -142,7 +142,7 @@ pub fn manual_invoices(store: &mut Store, n: usize) {
         buyer.insert("name".into(), Value::from(name));
         buyer.insert("tax_code".into(), Value::from(tax_code));
         buyer.insert("address".into(), Value::from(address));
-        let t = totals::totals(&items, "VND", None);
+        let t = totals::totals(&items, "VND", None).unwrap_or_default();
         let inv = Invoice {
             reference_code: reference_code.clone(),
             provider_account_id: ACCOUNT_MATBAO.to_string(),

@@ -6,7 +6,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::model::Item;
 
 /// Amounts of one line, each rounded half-up to 2 decimal places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LineAmounts {
     /// Line amount before tax (negative for a trade-discount line).
     pub amount: Decimal,
@@ -15,7 +15,7 @@ pub struct LineAmounts {
 }
 
 /// Invoice-level totals in the currency's precision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Σ line amounts.
     pub total_before_tax: Decimal,
@@ -38,29 +38,31 @@ pub fn currency_dp(currency: &str) -> u32 {
     }
 }
 
-/// The amounts of one line, by `line_type`.
-pub fn line_amounts(item: &Item) -> LineAmounts {
+/// The amounts of one line, by `line_type`; `None` if an amount overflows `Decimal`.
+pub fn line_amounts(item: &Item) -> Option<LineAmounts> {
     let hundred = Decimal::ONE_HUNDRED;
+    let qty_times_price = || {
+        item.quantity
+            .unwrap_or(Decimal::ONE)
+            .checked_mul(item.unit_price.unwrap_or(Decimal::ZERO))
+    };
     let raw = match item.line_type {
         // Normal and promotional lines: price × quantity less the line discount.
         1 | 2 => {
-            let gross =
-                item.quantity.unwrap_or(Decimal::ONE) * item.unit_price.unwrap_or(Decimal::ZERO);
+            let gross = qty_times_price()?;
             let discount = match (item.discount_amount, item.discount_tax) {
                 (Some(amount), _) => amount,
-                (None, Some(pct)) => gross * pct / hundred,
+                (None, Some(pct)) => gross.checked_mul(pct)?.checked_div(hundred)?,
                 (None, None) => Decimal::ZERO,
             };
-            gross - discount
+            gross.checked_sub(discount)?
         }
         // Trade discount: subtracts its base from the invoice.
         3 => {
-            let base = item
-                .before_discount_and_tax_amount
-                .or(item.amount)
-                .unwrap_or_else(|| {
-                    item.quantity.unwrap_or(Decimal::ONE) * item.unit_price.unwrap_or(Decimal::ZERO)
-                });
+            let base = match item.before_discount_and_tax_amount.or(item.amount) {
+                Some(b) => b,
+                None => qty_times_price()?,
+            };
             -base
         }
         // Note lines carry no money.
@@ -69,29 +71,35 @@ pub fn line_amounts(item: &Item) -> LineAmounts {
     // Tax is taken on the unrounded line, then both are rounded: the SDK's preview does the same.
     let tax = match (item.line_type, item.tax_rate) {
         (4, _) => Decimal::ZERO,
-        (_, Some(rate)) if rate >= 0 => raw * Decimal::from(rate) / hundred,
+        (_, Some(rate)) if rate >= 0 => {
+            raw.checked_mul(Decimal::from(rate))?.checked_div(hundred)?
+        }
         _ => Decimal::ZERO,
     };
-    LineAmounts {
+    Some(LineAmounts {
         amount: round(raw, 2),
         tax: round(tax, 2),
-    }
+    })
 }
 
-/// Totals of a whole invoice.
-pub fn totals(items: &[Item], currency: &str, client_total: Option<Decimal>) -> Totals {
+/// Totals of a whole invoice; `None` if an amount overflows `Decimal`.
+pub fn totals(items: &[Item], currency: &str, client_total: Option<Decimal>) -> Option<Totals> {
     let dp = currency_dp(currency);
-    let (sum_line, sum_tax) = items
-        .iter()
-        .map(line_amounts)
-        .fold((Decimal::ZERO, Decimal::ZERO), |(l, t), a| {
-            (l + a.amount, t + a.tax)
-        });
-    Totals {
+    let mut sum_line = Decimal::ZERO;
+    let mut sum_tax = Decimal::ZERO;
+    for item in items {
+        let a = line_amounts(item)?;
+        sum_line = sum_line.checked_add(a.amount)?;
+        sum_tax = sum_tax.checked_add(a.tax)?;
+    }
+    Some(Totals {
         total_before_tax: round(sum_line, dp),
         tax_amount: round(sum_tax, dp),
-        total_amount: client_total.unwrap_or_else(|| round(sum_line + sum_tax, dp)),
-    }
+        total_amount: match client_total {
+            Some(t) => t,
+            None => round(sum_line.checked_add(sum_tax)?, dp),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -118,7 +126,7 @@ mod tests {
         it.quantity = Some(d("2"));
         it.unit_price = Some(d("100000"));
         it.tax_rate = Some(10);
-        let t = totals(&[it], "VND", None);
+        let t = totals(&[it], "VND", None).unwrap_or_else(|| panic!("overflow"));
         assert_eq!(t.total_before_tax, d("200000"));
         assert_eq!(t.tax_amount, d("20000"));
         assert_eq!(t.total_amount, d("220000"));
@@ -142,13 +150,24 @@ mod tests {
         e.discount_amount = Some(d("1000"));
         e.discount_tax = Some(d("50"));
         e.tax_rate = Some(-1);
-        let t = totals(&[a, b, c, e], "VND", None);
+        let t = totals(&[a, b, c, e], "VND", None).unwrap_or_else(|| panic!("overflow"));
         // 900000 - 100000 + 49000 = 849000; tax 90000 - 10000 = 80000
         assert_eq!(t.total_before_tax, d("849000"));
         assert_eq!(t.tax_amount, d("80000"));
         assert_eq!(t.total_amount, d("929000"));
-        let t = totals(&[item(1)], "VND", Some(d("123")));
+        let t = totals(&[item(1)], "VND", Some(d("123"))).unwrap_or_else(|| panic!("overflow"));
         assert_eq!(t.total_amount, d("123"));
+    }
+
+    #[test]
+    fn overflow_is_reported_not_panicked() {
+        let mut a = item(1);
+        a.quantity = Some(Decimal::MAX);
+        a.unit_price = Some(Decimal::MAX);
+        assert_eq!(line_amounts(&a), None);
+        let mut b = item(1);
+        b.unit_price = Some(Decimal::MAX);
+        assert_eq!(totals(&[b.clone(), b], "VND", None), None);
     }
 
     #[test]
@@ -160,14 +179,14 @@ mod tests {
         // 0.495 -> 0.50; tax 0.02475 -> 0.02
         assert_eq!(
             line_amounts(&a),
-            LineAmounts {
+            Some(LineAmounts {
                 amount: d("0.50"),
                 tax: d("0.02")
-            }
+            })
         );
-        let t = totals(&[a.clone()], "USD", None);
+        let t = totals(&[a.clone()], "USD", None).unwrap_or_else(|| panic!("overflow"));
         assert_eq!(t.total_amount, d("0.52"));
-        let t = totals(&[a], "VND", None);
+        let t = totals(&[a], "VND", None).unwrap_or_else(|| panic!("overflow"));
         assert_eq!(t.total_before_tax, d("1"));
         assert_eq!(t.tax_amount, d("0"));
         assert_eq!(t.total_amount, d("1"));

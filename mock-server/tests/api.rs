@@ -279,6 +279,10 @@ async fn create_validation_names_the_field() {
         ("total_amount", |v| v["total_amount"] = json!(100000.5)),
         ("is_draft", |v| v["is_draft"] = json!("yes")),
         ("reference_code", |v| v["reference_code"] = json!(42)),
+        ("items", |v| {
+            v["items"][0]["quantity"] = json!(1e28);
+            v["items"][0]["unit_price"] = json!(1e28);
+        }),
     ];
     for (i, (field, mutate)) in cases.into_iter().enumerate() {
         let mut body = invoice(&format!("val-{i}"), true);

@@ -320,6 +320,17 @@ async fn config_can_be_read_and_changed() {
     .unwrap();
     assert_eq!(r.json()["data"]["expires_in"], 60);
 
+    // An absurd TTL is accepted without overflowing anything.
+    api.control(
+        "POST",
+        "/_mock/config",
+        Some(&json!({"token_ttl_secs": u64::MAX})),
+    )
+    .await;
+    let mut api = api;
+    api.token = api.new_token().await;
+    assert_eq!(api.get("/v1/usage").await.status, 200);
+
     for bad in [
         json!({"pending_polls":-1}),
         json!({"quota":"many"}),

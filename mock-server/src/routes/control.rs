@@ -4,14 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{download, json_body, Seg};
+use super::{download, JsonBody, Seg};
 use crate::envelope::{ApiError, ApiResult};
 use crate::faults::FaultRule;
 use crate::state::{lock, Shared, Store};
@@ -85,8 +84,7 @@ fn u64_field(v: &Value, field: &str) -> Result<u64, ApiError> {
     v.as_u64().ok_or_else(|| ApiError::invalid(field))
 }
 
-async fn set_config(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult {
-    let v = json_body(&body)?;
+async fn set_config(State(shared): State<Arc<Shared>>, JsonBody(v): JsonBody) -> ApiResult {
     let obj = v
         .as_object()
         .ok_or_else(|| ApiError::bad_request("Cấu hình phải là một đối tượng JSON"))?;
@@ -144,8 +142,8 @@ async fn list_faults(State(shared): State<Arc<Shared>>) -> Response {
     Json(lock(&shared.faults).to_json()).into_response()
 }
 
-async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult {
-    let rule = FaultRule::from_json(&json_body(&body)?)?;
+async fn add_fault(State(shared): State<Arc<Shared>>, JsonBody(v): JsonBody) -> ApiResult {
+    let rule = FaultRule::from_json(&v)?;
     let id = lock(&shared.faults).add(rule);
     Ok(Json(json!({"id": id})).into_response())
 }

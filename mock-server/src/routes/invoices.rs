@@ -3,13 +3,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use super::{base_url, json_body, page_params, page_window, paged, query_get, query_pairs, Seg};
+use super::{base_url, page_params, page_window, paged, query_get, query_pairs, JsonBody, Seg};
 use crate::auth::Authed;
 use crate::envelope::{ok, ok_bare, ApiError, ApiResult};
 use crate::model::{Account, Invoice, InvoiceStatus};
@@ -54,9 +53,8 @@ pub async fn create_invoice(
     _auth: Authed,
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBody(v): JsonBody,
 ) -> ApiResult {
-    let v = json_body(&body)?;
     // Accounts are fixed, so validation runs without the lock.
     let req = validate::create_request(&v, |id| {
         [seed::ACCOUNT_MATBAO, seed::ACCOUNT_BKAV, seed::ACCOUNT_MIFI].contains(&id)
@@ -96,9 +94,8 @@ pub async fn issue_invoice(
     _auth: Authed,
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBody(v): JsonBody,
 ) -> ApiResult {
-    let v = json_body(&body)?;
     let reference_code = match v.get("reference_code") {
         None | Some(Value::Null) => return Err(ApiError::missing("reference_code")),
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),

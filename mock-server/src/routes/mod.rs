@@ -11,7 +11,7 @@ mod usage;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::routing::{get, post};
@@ -46,8 +46,17 @@ pub fn route_id(path: &str) -> &'static str {
     let Some(rest) = path.strip_prefix("/v1/") else {
         return UNKNOWN_ROUTE;
     };
-    let segs: Vec<&str> = rest.split('/').collect();
-    match segs.as_slice() {
+    // At most four segments matter; a fixed array keeps this allocation-free on the hot path.
+    let mut segs = [""; 5];
+    let mut n = 0;
+    for seg in rest.split('/') {
+        if n == segs.len() {
+            return UNKNOWN_ROUTE;
+        }
+        segs[n] = seg;
+        n += 1;
+    }
+    match &segs[..n] {
         ["token"] => "token",
         ["provider-accounts"] => "list_provider_accounts",
         ["provider-accounts", id] if !id.is_empty() => "get_provider_account",
@@ -125,13 +134,29 @@ pub fn base_url(headers: &HeaderMap, shared: &Shared) -> String {
         .unwrap_or_else(|| shared.fallback_base.clone())
 }
 
-/// Parses a request body as JSON; an empty body is `null`.
-pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Null);
+/// A request body parsed as JSON (an empty body is `null`). Body errors use the envelope too:
+/// 400 for bad JSON, 413 past axum's default 2 MB limit.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            ApiError::new(
+                status,
+                crate::envelope::default_code(status.as_u16()),
+                format!("Không đọc được nội dung yêu cầu: {e}"),
+            )
+        })?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(Value::Null));
+        }
+        serde_json::from_slice(&body)
+            .map(JsonBody)
+            .map_err(|e| ApiError::bad_request(format!("Dữ liệu JSON không hợp lệ: {e}")))
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("Dữ liệu JSON không hợp lệ: {e}")))
 }
 
 /// Decoded `key=value` pairs of a query string.
@@ -276,6 +301,8 @@ mod tests {
         assert_eq!(route_id("/v1/invoices/abc"), "get_invoice");
         assert_eq!(route_id("/v1/nope"), UNKNOWN_ROUTE);
         assert_eq!(route_id("/"), UNKNOWN_ROUTE);
+        assert_eq!(route_id("/v1/invoices/a/b/c/d/e"), UNKNOWN_ROUTE);
+        assert_eq!(route_id("/v1/token/"), UNKNOWN_ROUTE);
         for id in ROUTE_IDS {
             assert!(!id.is_empty());
         }

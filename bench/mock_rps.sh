@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Throughput of the mock server: wrk against GET /v1/invoices/{ref} with a Bearer token.
+#
+#   bench/mock_rps.sh            # writes bench/results/mock-rps.txt
+#
+# Env: CARGO_TARGET_DIR (where the release binary is built), DURATION (default 10s),
+# THREADS (2), CONNECTIONS (64).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$ROOT/bench/results/mock-rps.txt"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+DURATION="${DURATION:-10s}"
+THREADS="${THREADS:-2}"
+CONNECTIONS="${CONNECTIONS:-64}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "installing wrk…" >&2
+        apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null 2>&1; } || true
+    fi
+fi
+command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+command -v curl >/dev/null 2>&1 || { echo "curl is not installed" >&2; exit 1; }
+
+echo "building the mock (release)…" >&2
+cargo build --release --quiet -p sepay-einvoice-mock --manifest-path "$ROOT/Cargo.toml"
+BIN="$TARGET_DIR/release/sepay-einvoice-mock"
+
+LOG="$(mktemp)"
+"$BIN" --port 0 >"$LOG" 2>&1 &
+PID=$!
+cleanup() {
+    kill "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+    rm -f "$LOG"
+}
+trap cleanup EXIT
+
+URL=""
+for _ in $(seq 1 100); do
+    URL="$(head -n1 "$LOG" 2>/dev/null || true)"
+    [ -n "$URL" ] && break
+    sleep 0.1
+done
+[ -n "$URL" ] || { echo "the mock did not print its URL" >&2; exit 1; }
+
+json_field() { # json_field NAME < body : the first string value of "NAME"
+    sed -nE "s/.*\"$1\":\"([^\"]*)\".*/\1/p"
+}
+
+TOKEN="$(curl -sf -X POST -u mock_client_id:mock_client_secret "$URL/v1/token" | json_field access_token)"
+[ -n "$TOKEN" ] || { echo "no token" >&2; exit 1; }
+AUTH="Authorization: Bearer $TOKEN"
+
+# Yesterday in Vietnam time, so the date is never "in the future" for the mock.
+ISSUED="$(date -u -d '+7 hours -1 day' '+%Y-%m-%d %H:%M:%S')"
+REF="bench-$$-$(date +%s)"
+BODY=$(cat <<EOF
+{"reference_code":"$REF","template_code":"1","invoice_series":"C26TSE","issued_date":"$ISSUED",
+ "currency":"VND","provider_account_id":"0aea3134-da40-11f0-aef4-52c7e9b4f41b","is_draft":true,
+ "buyer":{"type":"company","name":"Công ty ABC","tax_code":"0101234567","address":"123 Đường A, Quận B, Hà Nội"},
+ "items":[{"line_number":1,"line_type":1,"item_code":"SP001","item_name":"Sản phẩm A","unit":"cái",
+           "quantity":2,"unit_price":100000,"tax_rate":10}],
+ "notes":"benchmark"}
+EOF
+)
+TC="$(curl -sf -X POST -H "$AUTH" -H 'Content-Type: application/json' -d "$BODY" "$URL/v1/invoices/create" | json_field tracking_code)"
+[ -n "$TC" ] || { echo "create failed" >&2; exit 1; }
+
+STATUS=""
+for _ in $(seq 1 50); do
+    STATUS="$(curl -sf -H "$AUTH" "$URL/v1/invoices/create/check/$TC" | sed -nE 's/.*"status":"(Pending|Success|Failed)".*/\1/p')"
+    [ "$STATUS" = "Success" ] && break
+    sleep 0.2
+done
+[ "$STATUS" = "Success" ] || { echo "the draft did not complete (status: $STATUS)" >&2; exit 1; }
+curl -sf -H "$AUTH" "$URL/v1/invoices/$REF" >/dev/null
+
+echo "running wrk -t$THREADS -c$CONNECTIONS -d$DURATION…" >&2
+WRK_OUT="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$AUTH" "$URL/v1/invoices/$REF")"
+RPS="$(printf '%s\n' "$WRK_OUT" | awk '/^Requests\/sec:/ {print $2}')"
+if printf '%s\n' "$WRK_OUT" | grep -q 'Non-2xx or 3xx responses'; then
+    echo "$WRK_OUT" >&2
+    echo "some responses were not 2xx" >&2
+    exit 1
+fi
+
+mkdir -p "$(dirname "$OUT")"
+{
+    echo "# sepay-einvoice-mock throughput"
+    echo "date: $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
+    echo "machine: $(nproc) cores, $(uname -sm)"
+    echo "server: sepay-einvoice-mock (release), started with --port 0"
+    echo "request: GET /v1/invoices/{reference_code} with Authorization: Bearer (a completed draft)"
+    echo "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
+    echo
+    printf '%s\n' "$WRK_OUT"
+    echo
+    echo "requests/sec: $RPS"
+} >"$OUT"
+cat "$OUT"
