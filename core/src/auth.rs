@@ -87,7 +87,7 @@ impl TokenCache {
         };
         let cached = Cached {
             token: Arc::from(resp.access_token),
-            refresh_at: Instant::now() + lifetime - margin(lifetime),
+            refresh_at: crate::clock::after(Instant::now(), lifetime - margin(lifetime)),
             info: info.clone(),
         };
         let token = cached.token.clone();

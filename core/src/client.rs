@@ -89,7 +89,7 @@ impl Client {
     }
 
     fn deadline(&self) -> Instant {
-        Instant::now() + self.inner.config.call_timeout
+        crate::clock::after(Instant::now(), self.inner.config.call_timeout)
     }
 
     /// The base URL requests go to.

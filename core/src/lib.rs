@@ -49,6 +49,7 @@
 
 mod auth;
 mod client;
+mod clock;
 mod config;
 mod error;
 pub mod model;

@@ -68,7 +68,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .and_then(|s| s.trim().parse::<f64>().ok())
     {
         if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+            return crate::clock::secs(ms / 1000.0);
         }
     }
     let raw = headers
@@ -77,7 +77,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .ok()?
         .trim();
     if let Ok(secs) = raw.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return crate::clock::secs(secs);
     }
     let when = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
     let secs = (when.timestamp_millis() - chrono::Utc::now().timestamp_millis()).max(0);

@@ -39,17 +39,24 @@ fn round2(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// quantity (default 1) × unit price (default 0). Saturating: a preview must not panic on absurd
+/// input; validation rejects such amounts before a request.
+fn qty_times_price(item: &LineItem) -> Decimal {
+    item.quantity
+        .unwrap_or(Decimal::ONE)
+        .saturating_mul(item.unit_price.unwrap_or(Decimal::ZERO))
+}
+
 /// Amount and tax of a single line.
 pub fn line_amounts(item: &LineItem) -> (Decimal, Decimal) {
     let priced = || {
-        let gross =
-            item.quantity.unwrap_or(Decimal::ONE) * item.unit_price.unwrap_or(Decimal::ZERO);
+        let gross = qty_times_price(item);
         let discount = match (item.discount_amount, item.discount_tax) {
             (Some(a), _) => a,
-            (None, Some(p)) => gross * p / Decimal::ONE_HUNDRED,
+            (None, Some(p)) => gross.saturating_mul(p) / Decimal::ONE_HUNDRED,
             (None, None) => Decimal::ZERO,
         };
-        gross - discount
+        gross.saturating_sub(discount)
     };
     let amount = match item.line_type {
         LineType::Note => return (Decimal::ZERO, Decimal::ZERO),
@@ -57,15 +64,13 @@ pub fn line_amounts(item: &LineItem) -> (Decimal, Decimal) {
             let base = item
                 .before_discount_and_tax_amount
                 .or(item.amount)
-                .unwrap_or_else(|| {
-                    item.quantity.unwrap_or(Decimal::ONE) * item.unit_price.unwrap_or(Decimal::ZERO)
-                });
+                .unwrap_or_else(|| qty_times_price(item));
             -base
         }
         _ => priced(),
     };
     let tax = match item.tax_rate.and_then(|r| r.percent()) {
-        Some(p) => amount * Decimal::from(p) / Decimal::ONE_HUNDRED,
+        Some(p) => amount.saturating_mul(Decimal::from(p)) / Decimal::ONE_HUNDRED,
         None => Decimal::ZERO,
     };
     (round2(amount), round2(tax))
@@ -100,12 +105,19 @@ impl CreateInvoice {
                 }
             })
             .collect();
-        let before: Decimal = lines.iter().map(|l| l.amount).sum();
-        let tax: Decimal = lines.iter().map(|l| l.tax_amount).sum();
+        // Saturating: a preview must not panic on absurd input; validation rejects such amounts.
+        let before = lines
+            .iter()
+            .fold(Decimal::ZERO, |acc, l| acc.saturating_add(l.amount));
+        let tax = lines
+            .iter()
+            .fold(Decimal::ZERO, |acc, l| acc.saturating_add(l.tax_amount));
         Totals {
             total_before_tax: round(before),
             tax_amount: round(tax),
-            total_amount: self.total_amount.unwrap_or_else(|| round(before + tax)),
+            total_amount: self
+                .total_amount
+                .unwrap_or_else(|| round(before.saturating_add(tax))),
             lines,
         }
     }
@@ -189,6 +201,15 @@ mod tests {
             (t.total_before_tax, t.tax_amount, t.total_amount),
             (d("499.50"), d("39.96"), d("539.46"))
         );
+    }
+
+    #[test]
+    fn absurd_amounts_do_not_panic() {
+        let t = req(vec![
+            LineItem::new("A", Decimal::MAX, Decimal::MAX).with_tax_rate(TaxRate::Ten)
+        ])
+        .totals();
+        assert_eq!(t.total_before_tax, Decimal::MAX.round_dp(0));
     }
 
     #[test]

@@ -269,7 +269,7 @@ impl Inner {
                 tracing::debug!(?failure.retry_after, "Retry-After longer than the SDK waits; giving up");
                 return finish(failure.error, history);
             };
-            if Instant::now() + delay >= deadline {
+            if crate::clock::after(Instant::now(), delay) >= deadline {
                 tracing::debug!(
                     ?delay,
                     "no time left in the call deadline for another attempt"

@@ -123,18 +123,26 @@ fn decimal_places(d: &Decimal) -> u32 {
     d.normalize().scale()
 }
 
+/// Largest amount or quantity accepted (10^15): far above any real invoice, and small enough that
+/// line arithmetic cannot overflow.
+const MAX_AMOUNT: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
 fn non_negative(field: &str, v: &Option<Decimal>) -> Result<()> {
     match v {
         Some(d) if d.is_sign_negative() && !d.is_zero() => Err(Error::validation(
             field,
             format!("must not be negative, got {d}"),
         )),
+        Some(d) if *d > MAX_AMOUNT => Err(Error::validation(field, format!("is too large: {d}"))),
         _ => Ok(()),
     }
 }
 
 /// Whether `s` is a tax code of the documented shape: 10 digits, or 10 + 3 for a branch.
 pub fn is_tax_code_shape(s: &str) -> bool {
+    if !s.is_ascii() {
+        return false; // also keeps the byte slicing below on character boundaries
+    }
     let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
     match s.len() {
         10 => digits(s),
@@ -428,6 +436,17 @@ mod tests {
     }
 
     #[test]
+    fn huge_amounts_are_rejected_by_field() {
+        assert_eq!(MAX_AMOUNT, dec("1000000000000000"));
+        let mut r = base();
+        r.items[0].unit_price = Some(dec("1000000000000001"));
+        assert_eq!(
+            field_of(prepare_create_at(&r, now())),
+            "items[0].unit_price"
+        );
+    }
+
+    #[test]
     fn tax_code_checksum_matches_reference_values() {
         assert!(tax_code_checksum_ok("0100233488"));
         assert!(tax_code_checksum_ok("0314409058-002"));
@@ -436,6 +455,7 @@ mod tests {
         assert!(!tax_code_checksum_ok("0123456789"));
         assert!(is_tax_code_shape("0314409058-002"));
         assert!(!is_tax_code_shape("03144090580"));
+        assert!(!is_tax_code_shape("ééééééé"));
     }
 
     #[test]

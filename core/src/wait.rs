@@ -94,7 +94,7 @@ const FINAL_POLL_RESERVE: Duration = Duration::from_millis(250);
 /// The pause before the next poll: the interval ± 10 % jitter, never past the final-poll point.
 fn next_pause(interval: Duration, remaining: Duration) -> Duration {
     let jitter = rand::rng().random_range(0.9..=1.1);
-    let pause = interval.mul_f64(jitter);
+    let pause = crate::clock::scale(interval, jitter);
     let latest = remaining.saturating_sub(FINAL_POLL_RESERVE.min(remaining / 4));
     pause.min(latest)
 }
@@ -107,12 +107,15 @@ impl Client {
     pub async fn wait_for_status(&self, job: &Job, options: WaitOptions) -> Result<Invoice> {
         options.check()?;
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        let deadline = crate::clock::after(started, options.timeout);
         let mut interval = options.poll_interval;
         let mut last: Option<JobStatus> = None;
         let mut last_error: Option<Error> = None;
         loop {
-            let poll_deadline = deadline.min(Instant::now() + self.inner.config.call_timeout);
+            let poll_deadline = deadline.min(crate::clock::after(
+                Instant::now(),
+                self.inner.config.call_timeout,
+            ));
             match self.check_status_until(job, poll_deadline).await {
                 Ok(status) => {
                     tracing::debug!(state = %status.state, reference_code = job.reference_code, "job status");
@@ -151,7 +154,7 @@ impl Client {
                     .with_elapsed(started.elapsed()));
             }
             tokio::time::sleep(next_pause(interval, remaining)).await;
-            interval = interval.mul_f64(1.5).min(options.max_poll_interval);
+            interval = crate::clock::scale(interval, 1.5).min(options.max_poll_interval);
         }
     }
 
