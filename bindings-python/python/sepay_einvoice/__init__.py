@@ -1,0 +1,95 @@
+"""SePay eInvoice API client (Vietnamese e-invoices) on a Rust core.
+
+``Client`` is blocking (Django, Flask, Celery), ``AsyncClient`` is for asyncio (FastAPI). Both
+wrap the same Rust core, which handles tokens, retries, exactly-once creation, validation and
+waiting. Nothing is started at import: the runtime starts with the first call.
+
+Logging goes to the standard ``logging`` logger ``sepay_einvoice`` (buyer tax codes, e-mails,
+phones and national ids masked, secrets never logged). Set ``SEPAY_EINVOICE_LOG=debug`` to print
+it to stderr without configuring ``logging``.
+"""
+
+from __future__ import annotations
+
+import logging as _logging
+import os as _os
+
+from . import _client, _errors, _models
+from ._client import AsyncClient, Client, JobLike, StatusCallback, totals
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DecodeError,
+    InvoiceFailedError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitError,
+    SePayError,
+    ServerError,
+    UnprocessableEntityError,
+    ValidationError,
+    WaitTimeoutError,
+)
+from ._models import (
+    Buyer,
+    BuyerType,
+    CreateInvoice,
+    Currency,
+    FileType,
+    Invoice,
+    InvoiceFile,
+    InvoiceItem,
+    InvoiceStatus,
+    InvoiceTemplate,
+    Job,
+    JobKind,
+    JobState,
+    JobStatus,
+    LineItem,
+    LineTotal,
+    LineType,
+    Money,
+    Page,
+    Paging,
+    PaymentMethod,
+    ProviderAccount,
+    ProviderAccountDetail,
+    Source,
+    TaxRate,
+    TokenInfo,
+    Totals,
+    Usage,
+)
+from ._native import __version__
+
+__all__ = ["__version__"]
+__all__ += _client.__all__
+__all__ += _models.__all__
+__all__ += _errors.__all__
+
+_logger = _logging.getLogger("sepay_einvoice")
+_logger.addHandler(_logging.NullHandler())
+
+
+def _configure_logging_from_env() -> None:
+    level = _os.environ.get("SEPAY_EINVOICE_LOG", "").strip()
+    if not level:
+        return
+    _logger.setLevel(level.upper() if not level.isdigit() else int(level))
+    if not any(not isinstance(h, _logging.NullHandler) for h in _logger.handlers):
+        handler = _logging.StreamHandler()
+        handler.setFormatter(
+            _logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        _logger.addHandler(handler)
+
+
+try:
+    _configure_logging_from_env()
+except (ValueError, TypeError):  # an unknown level name: keep logging's defaults
+    pass

@@ -1,0 +1,150 @@
+//! Core errors (and panics) → the Python exception classes of `sepay_einvoice._errors`.
+//!
+//! The classes are defined in Python (picklable, one hierarchy under `SePayError`); Rust looks
+//! the class up by the error's kind and builds it through `cls._from_native(text, details)`,
+//! where `details` is a JSON object with every attribute.
+
+use std::any::Any;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString, PyTuple};
+use sepay_einvoice::{Error, ErrorKind};
+use serde_json::{json, Value};
+
+/// The Python class for a kind (DESIGN.md's names).
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Validation => "ValidationError",
+        ErrorKind::BadRequest => "BadRequestError",
+        ErrorKind::Authentication => "AuthenticationError",
+        ErrorKind::PermissionDenied => "PermissionDeniedError",
+        ErrorKind::QuotaExceeded => "QuotaExceededError",
+        ErrorKind::NotFound => "NotFoundError",
+        ErrorKind::Conflict => "ConflictError",
+        ErrorKind::Unprocessable => "UnprocessableEntityError",
+        ErrorKind::RateLimited => "RateLimitError",
+        ErrorKind::Server => "ServerError",
+        ErrorKind::Timeout => "APITimeoutError",
+        ErrorKind::Connection => "APIConnectionError",
+        ErrorKind::Decode => "DecodeError",
+        ErrorKind::InvoiceFailed => "InvoiceFailedError",
+        ErrorKind::WaitTimeout => "WaitTimeoutError",
+        _ => "SePayError",
+    }
+}
+
+fn details(e: &Error) -> Value {
+    json!({
+        "kind": e.kind().name(),
+        "code": e.kind().code(),
+        "message": e.message(),
+        "status_code": e.status(),
+        "api_code": e.api_code(),
+        "request_id": e.request_id(),
+        "method": e.method(),
+        "path": e.path(),
+        "field": e.field(),
+        "retry_after": e.retry_after().map(|d| d.as_secs_f64()),
+        "elapsed": e.elapsed().map(|d| d.as_secs_f64()),
+        "attempts": e.attempts(),
+        "reference_code": e.reference_code(),
+        "tracking_code": e.tracking_code(),
+        "job": e.job().and_then(|j| serde_json::to_value(j).ok()),
+        "last_status": e.last_status().and_then(|s| serde_json::to_value(s).ok()),
+        "retryable": e.is_retryable(),
+    })
+}
+
+fn build(py: Python<'_>, class: &str, text: String, details: Value) -> PyErr {
+    let made = (|| -> PyResult<PyErr> {
+        let module = py.import("sepay_einvoice._errors")?;
+        let cls = module.getattr(class)?;
+        let exc = cls.call_method1("_from_native", (text, details.to_string()))?;
+        Ok(PyErr::from_value(exc))
+    })();
+    made.unwrap_or_else(|e| e)
+}
+
+/// The Python exception for a core error.
+pub fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
+    build(py, class_name(e.kind()), e.to_string(), details(e))
+}
+
+/// A `SePayError` for a Rust panic (a bug): no panic crosses into Python as anything else.
+pub fn panic_to_pyerr(py: Python<'_>, payload: &(dyn Any + Send)) -> PyErr {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    let text = format!("internal error in sepay-einvoice (please report it): {what}");
+    build(
+        py,
+        "SePayError",
+        text.clone(),
+        json!({ "kind": "Internal", "message": text, "attempts": 0 }),
+    )
+}
+
+/// Runs `f`, turning a panic into a `SePayError`.
+pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => Err(panic_to_pyerr(py, p.as_ref())),
+    }
+}
+
+/// What an operation gives back to Python. Built without the GIL on a runtime thread and turned
+/// into Python objects (or the matching exception) once the GIL is held.
+pub enum Reply {
+    /// Canonical JSON of a model, decoded into dataclasses by the Python layer.
+    Json(String),
+    /// No value (`delete_draft`, the end of an iteration).
+    Nothing,
+    /// A downloaded file: `(file_type, file_name, content)`.
+    File(String, String, Vec<u8>),
+    /// A core error.
+    Failed(Error),
+    /// A panic payload's text.
+    Panicked(Box<dyn Any + Send>),
+}
+
+impl Reply {
+    pub fn json<T: serde::Serialize>(value: &T) -> Reply {
+        match serde_json::to_string(value) {
+            Ok(s) => Reply::Json(s),
+            Err(e) => Reply::Failed(Error::new(
+                ErrorKind::Decode,
+                format!("could not encode the result: {e}"),
+            )),
+        }
+    }
+
+    pub fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        match self {
+            Reply::Json(s) => Ok(PyString::new(py, &s).into_any()),
+            Reply::Nothing => Ok(py.None().into_bound(py)),
+            Reply::File(t, n, c) => Ok(PyTuple::new(
+                py,
+                [
+                    PyString::new(py, &t).into_any(),
+                    PyString::new(py, &n).into_any(),
+                    PyBytes::new(py, &c).into_any(),
+                ],
+            )?
+            .into_any()),
+            Reply::Failed(e) => Err(to_pyerr(py, &e)),
+            Reply::Panicked(p) => Err(panic_to_pyerr(py, p.as_ref())),
+        }
+    }
+}
+
+impl<'py> IntoPyObject<'py> for Reply {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        self.into_py(py)
+    }
+}

@@ -1,0 +1,147 @@
+//! The tokio runtime behind both Python clients, and the two ways Python waits on it.
+//!
+//! Fork safety (gunicorn `preload_app`, Celery prefork, multiprocessing): nothing is started at
+//! import. The runtime is built on first use and remembers the PID that built it; a forked child
+//! (whose copy of the runtime has no threads) builds a new one on its first call. The parent's
+//! copy is leaked on purpose: dropping it would try to join threads that do not exist in the
+//! child. Only atomics are touched on the way, so a lock held at fork time cannot deadlock us.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3_async_runtimes::generic::{ContextExt, JoinError, Runtime as GenericRuntime};
+use pyo3_async_runtimes::TaskLocals;
+
+struct Slot {
+    pid: u32,
+    rt: tokio::runtime::Runtime,
+}
+
+static SLOT: AtomicPtr<Slot> = AtomicPtr::new(std::ptr::null_mut());
+
+/// How often a blocking call wakes up to let Python run signal handlers (Ctrl-C).
+const SIGNAL_CHECK: Duration = Duration::from_millis(50);
+
+fn build() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("sepay-einvoice")
+        .enable_all()
+        .build()
+        .expect("could not start the tokio runtime")
+}
+
+/// The runtime of this process, built on first use (and again in a forked child).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    let pid = std::process::id();
+    loop {
+        let current = SLOT.load(Ordering::Acquire);
+        // SAFETY: slots are never freed once published (see the module comment).
+        if let Some(slot) = unsafe { current.as_ref() } {
+            if slot.pid == pid {
+                return &slot.rt;
+            }
+        }
+        let fresh = Box::into_raw(Box::new(Slot { pid, rt: build() }));
+        match SLOT.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
+            // The old slot (another process's runtime, or null) is leaked on purpose.
+            Ok(_) => return unsafe { &(*fresh).rt },
+            // Another thread of this process won the race: drop ours (its threads are ours).
+            Err(_) => drop(unsafe { Box::from_raw(fresh) }),
+        }
+    }
+}
+
+/// Runs `fut` to completion on the runtime from a Python thread: the GIL is released while it
+/// waits, and every 50 ms the GIL is taken briefly to run signal handlers, so Ctrl-C raises
+/// `KeyboardInterrupt` promptly. Returning that error drops `fut`, which cancels the request.
+pub fn block_on<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let rt = runtime();
+    py.detach(|| {
+        rt.block_on(async move {
+            let mut fut = std::pin::pin!(fut);
+            loop {
+                tokio::select! {
+                    biased;
+                    out = &mut fut => return Ok(out),
+                    _ = tokio::time::sleep(SIGNAL_CHECK) => {
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    })
+}
+
+/// pyo3-async-runtimes' generic bridge over our runtime, so `asyncio` cancellation drops the
+/// Rust future (and with it the HTTP request).
+pub struct Rt;
+
+pub struct JoinErr(tokio::task::JoinError);
+
+impl JoinError for JoinErr {
+    fn is_panic(&self) -> bool {
+        self.0.is_panic()
+    }
+    fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
+        self.0.into_panic()
+    }
+}
+
+type Handle = Pin<Box<dyn Future<Output = Result<(), JoinErr>> + Send>>;
+
+tokio::task_local! {
+    static TASK_LOCALS: OnceLock<TaskLocals>;
+}
+
+impl GenericRuntime for Rt {
+    type JoinError = JoinErr;
+    type JoinHandle = Handle;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let h = runtime().spawn(fut);
+        Box::pin(async move { h.await.map_err(JoinErr) })
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let h = runtime().spawn_blocking(f);
+        Box::pin(async move { h.await.map_err(JoinErr) })
+    }
+}
+
+impl ContextExt for Rt {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = OnceLock::new();
+        let _ = cell.set(locals);
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS
+            .try_with(|c| c.get().cloned())
+            .unwrap_or_default()
+    }
+}
+
+/// The PID that built the current runtime (0 when none was built yet).
+pub fn current_pid() -> u32 {
+    // SAFETY: slots are never freed once published.
+    unsafe { SLOT.load(Ordering::Acquire).as_ref() }.map_or(0, |s| s.pid)
+}

@@ -1,0 +1,402 @@
+"""The Python runner of the shared conformance scenarios (tests/conformance/README.md), for the
+sync ``Client`` and the ``AsyncClient``."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import inspect
+import json
+import uuid
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import sepay_einvoice as se
+from mockctl import CLIENT_ID, CLIENT_SECRET, REPO, Mock
+
+SCENARIOS = REPO / "tests" / "conformance" / "scenarios"
+
+WAIT_CALLS = {"wait_for_status", "create_invoice_and_wait", "issue_invoice_and_wait"}
+
+
+class StepFailed(AssertionError):
+    pass
+
+
+def scenario_files() -> List[Path]:
+    return sorted(SCENARIOS.glob("*.json")) if SCENARIOS.is_dir() else []
+
+
+# ---- values ---------------------------------------------------------------------------------
+
+
+def _vn_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).replace(tzinfo=None) - dt.timedelta(
+        minutes=1
+    )
+
+
+def _lookup(saved: Dict[str, Any], ref: str) -> Tuple[bool, Any]:
+    name, *path = ref.split(".")
+    if name not in saved:
+        return False, None
+    value = saved[name]
+    for key in path:
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdigit():
+            value = value[int(key)]
+        else:
+            return True, None
+    return True, value
+
+
+def substitute(value: Any, saved: Dict[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("$"):
+        token = value[1:]
+        if token == "now":
+            return _vn_now().strftime("%Y-%m-%d %H:%M:%S")
+        if token == "tomorrow":
+            return (_vn_now() + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+        if token == "uuid":
+            return str(uuid.uuid4())
+        found, v = _lookup(saved, token)
+        if found:
+            return v
+        return value
+    if isinstance(value, dict):
+        return {k: substitute(v, saved) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, saved) for v in value]
+    return value
+
+
+# ---- matching -------------------------------------------------------------------------------
+
+
+def _num(v: Any) -> Optional[Decimal]:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float, Decimal)):
+        return Decimal(str(v))
+    if isinstance(v, str):
+        try:
+            return Decimal(v.strip())
+        except InvalidOperation:
+            return None
+    return None
+
+
+_MISSING = object()
+
+
+def match(actual: Any, expected: Any, saved: Dict[str, Any], path: str = "$") -> None:
+    def fail(msg: str) -> None:
+        raise StepFailed(f"{path}: {msg} (got {actual!r}, expected {expected!r})")
+
+    present = actual is not _MISSING and actual is not None
+    if isinstance(expected, str) and expected.startswith("$"):
+        if expected == "$any":
+            if not present:
+                fail("expected a value")
+            return
+        if expected == "$absent":
+            if present:
+                fail("expected no value")
+            return
+        found, want = _lookup(saved, expected[1:])
+        if found:
+            match(actual, want, saved, path)
+            return
+    if isinstance(expected, dict) and expected and all(k.startswith("$") for k in expected):
+        for op, arg in expected.items():
+            if op == "$len":
+                if not isinstance(actual, (list, str, dict)) or len(actual) != arg:
+                    fail(f"length should be {arg}")
+            elif op in ("$gte", "$lte"):
+                a, b = _num(actual), _num(arg)
+                if a is None or b is None or (a < b if op == "$gte" else a > b):
+                    fail(f"should be {op[1:]} {arg}")
+            elif op == "$startsWith":
+                if not isinstance(actual, str) or not actual.startswith(arg):
+                    fail(f"should start with {arg!r}")
+            elif op == "$contains":
+                if not isinstance(actual, str) or arg not in actual:
+                    fail(f"should contain {arg!r}")
+            elif op == "$each":
+                if not isinstance(actual, list):
+                    fail("should be an array")
+                for i, item in enumerate(actual):
+                    match(item, arg, saved, f"{path}[{i}]")
+            else:
+                raise StepFailed(f"{path}: unknown matcher {op}")
+        return
+    if expected is None:
+        if present:
+            fail("expected null")
+        return
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            fail("expected an object")
+        for k, v in expected.items():
+            match(actual.get(k, _MISSING), v, saved, f"{path}.{k}")
+        return
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            fail("expected an array of the same length")
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            match(a, e, saved, f"{path}[{i}]")
+        return
+    if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+        a = _num(actual)
+        if a is None or a != Decimal(str(expected)):
+            fail("numbers differ")
+        return
+    if actual != expected:
+        fail("values differ")
+
+
+# ---- calls ----------------------------------------------------------------------------------
+
+
+def _wait_kwargs(args: Dict[str, Any]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for key, name in (
+        ("timeout_ms", "timeout"),
+        ("poll_interval_ms", "poll_interval"),
+        ("max_poll_interval_ms", "max_poll_interval"),
+    ):
+        if args.get(key) is not None:
+            out[name] = args[key] / 1000.0
+    return out
+
+
+def _canonical(call: str, result: Any) -> Any:
+    if result is None:
+        return None
+    if call == "download_invoice":
+        return {
+            "file_type": str(result.file_type),
+            "file_name": result.file_name,
+            "size": len(result.content),
+            "head": result.content[:8].decode("latin-1"),
+        }
+    if isinstance(result, list):
+        return [r.to_dict() for r in result]
+    # Round-trip through JSON so numbers and strings look as they would on the wire.
+    return json.loads(json.dumps(result.to_dict()))
+
+
+def _plan(client: Any, call: str, args: Dict[str, Any], on_status: Callable[[Any], None]) -> Any:
+    """The bound method and its arguments for a scenario call."""
+    a = args
+    if call == "authenticate":
+        return client.authenticate()
+    if call == "list_provider_accounts":
+        return client.list_provider_accounts(page=a.get("page"), per_page=a.get("per_page"))
+    if call == "get_provider_account":
+        return client.get_provider_account(a.get("id"))
+    if call == "create_invoice":
+        return client.create_invoice(a.get("request"))
+    if call == "issue_invoice":
+        return client.issue_invoice(a.get("reference_code"))
+    if call == "check_status":
+        return client.check_status(a.get("job"))
+    if call == "wait_for_status":
+        return client.wait_for_status(a.get("job"), on_status=on_status, **_wait_kwargs(a))
+    if call == "create_invoice_and_wait":
+        return client.create_invoice_and_wait(
+            a.get("request"), on_status=on_status, **_wait_kwargs(a)
+        )
+    if call == "issue_invoice_and_wait":
+        return client.issue_invoice_and_wait(
+            a.get("reference_code"), on_status=on_status, **_wait_kwargs(a)
+        )
+    if call == "get_invoice":
+        return client.get_invoice(a.get("reference_code"))
+    if call == "list_invoices":
+        return client.list_invoices(
+            page=a.get("page"), per_page=a.get("per_page"), source=a.get("source")
+        )
+    if call == "iter_invoices":
+        return client.iter_invoices(per_page=a.get("per_page"), source=a.get("source"))
+    if call == "download_invoice":
+        return client.download_invoice(a.get("reference_code"), a.get("type", "pdf"))
+    if call == "delete_draft":
+        return client.delete_draft(a.get("reference_code"))
+    if call == "get_usage":
+        return client.get_usage()
+    if call == "totals":
+        return client.totals(a.get("request"))
+    raise StepFailed(f"unknown call {call!r}")
+
+
+def _sync_invoke(client: Any, call: str, args: Dict[str, Any], on_status: Any) -> Any:
+    out = _plan(client, call, args, on_status)
+    if call == "iter_invoices":
+        out = list(out)
+    return out
+
+
+async def _async_invoke(client: Any, call: str, args: Dict[str, Any], on_status: Any) -> Any:
+    out = _plan(client, call, args, on_status)
+    if call == "iter_invoices":
+        return [inv async for inv in out]
+    if inspect.isawaitable(out):
+        out = await out
+    return out
+
+
+def _check_error(err: se.SePayError, want: Dict[str, Any]) -> None:
+    checks = [
+        ("kind", err.kind),
+        ("status", err.status_code),
+        ("api_code", err.api_code),
+        ("field", err.field),
+        ("attempts", err.attempts),
+    ]
+    for key, got in checks:
+        if key in want and want[key] != got:
+            raise StepFailed(f"error {key}: got {got!r}, expected {want[key]!r} ({err!r})")
+    if "message_contains" in want:
+        text = f"{err.message} {err}"
+        if want["message_contains"] not in text:
+            raise StepFailed(f"error message {text!r} lacks {want['message_contains']!r}")
+
+
+# ---- scenarios ------------------------------------------------------------------------------
+
+
+def _client_kwargs(mock: Mock, spec: Dict[str, Any]) -> Dict[str, Any]:
+    kw: Dict[str, Any] = {
+        "client_id": spec.get("client_id", CLIENT_ID),
+        "client_secret": spec.get("client_secret", CLIENT_SECRET),
+        "base_url": spec.get("base_url", mock.url),
+    }
+    if "timeout_ms" in spec:
+        kw["timeout"] = spec["timeout_ms"] / 1000.0
+    if "call_timeout_ms" in spec:
+        kw["call_timeout"] = spec["call_timeout_ms"] / 1000.0
+    if "max_retries" in spec:
+        kw["max_retries"] = spec["max_retries"]
+    if "environment" in spec:
+        kw["environment"] = spec["environment"]
+    return kw
+
+
+def _setup(mock: Mock, scenario: Dict[str, Any]) -> None:
+    mock.reset()
+    setup = scenario.get("mock") or {}
+    if setup.get("config"):
+        mock.config(setup["config"])
+    for rule in setup.get("faults") or []:
+        mock.fault(rule)
+
+
+def _mock_step(mock: Mock, step: Dict[str, Any], saved: Dict[str, Any]) -> None:
+    what = step["mock"]
+    body = substitute(step.get("body"), saved)
+    if what == "config":
+        mock.config(body)
+    elif what == "faults":
+        for rule in body if isinstance(body, list) else [body]:
+            mock.fault(rule)
+    elif what == "clear_faults":
+        mock.clear_faults()
+    elif what == "expire_tokens":
+        mock.expire_tokens()
+    elif what == "reset":
+        mock.reset()
+    elif what == "stats":
+        stats = mock.stats()
+        if "expect" in step:
+            match(stats, step["expect"], saved, "stats")
+        if step.get("save"):
+            saved[step["save"]] = stats
+    else:
+        raise StepFailed(f"unknown mock step {what!r}")
+
+
+class _Step:
+    """What one call step needs before and after the call itself."""
+
+    def __init__(self, mock: Mock, step: Dict[str, Any], saved: Dict[str, Any]) -> None:
+        self.mock = mock
+        self.step = step
+        self.saved = saved
+        self.call: str = step["call"]
+        self.args: Dict[str, Any] = substitute(step.get("args") or {}, saved)
+        self.statuses: List[str] = []
+        want = step.get("expect_error")
+        self.before: Optional[int] = None
+        if want and want.get("kind") == "Validation":
+            self.before = int(mock.stats().get("requests_total", 0))
+
+    def on_status(self, status: se.JobStatus) -> None:
+        self.statuses.append(str(status.state))
+
+    def finish(self, result: Any, error: Optional[BaseException]) -> None:
+        step, want = self.step, self.step.get("expect_error")
+        if want is not None:
+            if error is None:
+                raise StepFailed(f"{self.call}: expected a {want.get('kind')} error, got {result!r}")
+            if not isinstance(error, se.SePayError):
+                raise StepFailed(f"{self.call}: raised {error!r}, not a SePayError")
+            _check_error(error, want)
+            if self.before is not None:
+                after = int(self.mock.stats().get("requests_total", 0))
+                if after != self.before:
+                    raise StepFailed(f"{self.call}: a validation error, but {after - self.before} request(s) reached the mock")
+        else:
+            if error is not None:
+                raise StepFailed(f"{self.call}: unexpected error {error!r}") from error
+            canonical = _canonical(self.call, result)
+            if "expect" in step:
+                match(canonical, step["expect"], self.saved, self.call)
+            if step.get("save"):
+                self.saved[step["save"]] = canonical
+        if "expect_statuses" in step and step["expect_statuses"] != self.statuses:
+            raise StepFailed(
+                f"{self.call}: statuses seen {self.statuses}, expected {step['expect_statuses']}"
+            )
+
+
+async def _run(mock: Mock, scenario: Dict[str, Any], client: Any, invoke: Any) -> None:
+    saved: Dict[str, Any] = {}
+    for i, step in enumerate(scenario["steps"]):
+        try:
+            if "mock" in step:
+                _mock_step(mock, step, saved)
+                continue
+            s = _Step(mock, step, saved)
+            try:
+                result, error = await invoke(client, s.call, s.args, s.on_status), None
+            except se.SePayError as e:
+                result, error = None, e
+            s.finish(result, error)
+        except StepFailed as e:
+            raise StepFailed(f"step {i + 1}: {e}") from None
+
+
+def run_sync(mock: Mock, scenario: Dict[str, Any]) -> None:
+    """The scenario through the blocking ``Client`` (called directly; the coroutine around it
+    only shares the step loop with the async runner)."""
+
+    async def invoke(client: Any, call: str, args: Dict[str, Any], on_status: Any) -> Any:
+        return _sync_invoke(client, call, args, on_status)
+
+    _setup(mock, scenario)
+    with se.Client(**_client_kwargs(mock, scenario.get("client") or {})) as client:
+        asyncio.run(_run(mock, scenario, client, invoke))
+
+
+def run_async(mock: Mock, scenario: Dict[str, Any]) -> None:
+    """The scenario through ``AsyncClient``."""
+
+    async def main() -> None:
+        _setup(mock, scenario)
+        async with se.AsyncClient(**_client_kwargs(mock, scenario.get("client") or {})) as client:
+            await _run(mock, scenario, client, _async_invoke)
+
+    asyncio.run(main())

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mockctl import ACCOUNT, CLIENT_ID, CLIENT_SECRET, Mock  # noqa: E402
+
+# Filled by the conformance tests; printed by pytest_terminal_summary.
+CONFORMANCE: Dict[str, Dict[str, List[str]]] = {
+    "sync": {"passed": [], "failed": []},
+    "async": {"passed": [], "failed": []},
+}
+
+
+@pytest.fixture(scope="session")
+def mock() -> Iterator[Mock]:
+    m = Mock()
+    yield m
+    m.stop()
+
+
+@pytest.fixture()
+def fresh_mock(mock: Mock) -> Mock:
+    mock.reset()
+    mock.config({"pending_polls": 1, "pending_ms": 200})
+    return mock
+
+
+@pytest.fixture()
+def mock_env(fresh_mock: Mock, monkeypatch: pytest.MonkeyPatch) -> Mock:
+    monkeypatch.setenv("SEPAY_EINVOICE_BASE_URL", fresh_mock.url)
+    monkeypatch.setenv("SEPAY_EINVOICE_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SEPAY_EINVOICE_CLIENT_SECRET", CLIENT_SECRET)
+    return fresh_mock
+
+
+def vn_now() -> str:
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))) - dt.timedelta(minutes=1)
+    return now.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def draft_request(**over: Any) -> Dict[str, Any]:
+    req: Dict[str, Any] = {
+        "provider_account_id": ACCOUNT,
+        "template_code": "1",
+        "invoice_series": "C26TSE",
+        "issued_date": vn_now(),
+        "is_draft": True,
+        "currency": "VND",
+        "buyer": {"name": "Công ty ABC", "tax_code": "0101234567", "email": "buyer@example.com"},
+        "items": [
+            {"item_name": "Sản phẩm A", "quantity": 2, "unit_price": 100000, "tax_rate": 10}
+        ],
+    }
+    req.update(over)
+    return req
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for mode in ("sync", "async"):
+        r = CONFORMANCE[mode]
+        if not r["passed"] and not r["failed"] and not os.environ.get("SEPAY_CONFORMANCE_ALWAYS"):
+            continue
+        terminalreporter.write_line(
+            f"conformance (python {mode}): {len(r['passed'])} passed, {len(r['failed'])} failed"
+        )
+        for name in r["failed"]:
+            terminalreporter.write_line(f"  failed: {name}")
