@@ -1,0 +1,25 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+SHELL := /bin/bash
+.PHONY: demo test test-rust test-python test-node bench bench-mock clean
+
+demo:
+	bash scripts/demo.sh
+
+test: test-rust test-python test-node
+
+test-rust:
+	bash scripts/test-rust.sh
+
+test-python:
+	@if [ -f bindings-python/scripts/test.sh ]; then bash bindings-python/scripts/test.sh; else echo "python binding not present"; fi
+
+test-node:
+	@if [ -f bindings-node/scripts/test.sh ]; then bash bindings-node/scripts/test.sh; else echo "node binding not present"; fi
+
+bench: bench-mock
+
+bench-mock:
+	bash bench/mock_rps.sh
+
+clean:
+	cargo clean
