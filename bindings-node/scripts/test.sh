@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Node binding: install, build (debug), then conformance + node --test + tsc + example tests.
+# Works from a fresh clone with Rust and Node installed. Honours CARGO_TARGET_DIR and
+# CARGO_BUILD_TARGET (default: the repository's target/), and SEPAY_MOCK_BIN (else the mock is
+# built with cargo). Exits non-zero on any failure.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+step() { printf '\n== node: %s\n' "$*"; }
+
+step "npm install"
+# `npm ci` is not used: see docs (the registry mirror lacks an optional platform package).
+npm install --no-audit --no-fund
+
+step "build the addon (debug)"
+npm run build
+
+if [ -z "${SEPAY_MOCK_BIN:-}" ]; then
+  step "build the mock server"
+  cargo build -p sepay-einvoice-mock
+  if [ -n "${CARGO_BUILD_TARGET:-}" ]; then
+    SEPAY_MOCK_BIN="$CARGO_TARGET_DIR/$CARGO_BUILD_TARGET/debug/sepay-einvoice-mock"
+  else
+    SEPAY_MOCK_BIN="$CARGO_TARGET_DIR/debug/sepay-einvoice-mock"
+  fi
+fi
+export SEPAY_MOCK_BIN
+
+status=0
+
+step "conformance scenarios"
+# Run directly (not under --test) so the summary line prints on its own line.
+node bindings-node/__test__/conformance.test.mjs > "${TMPDIR:-/tmp}/sepay-node-conformance.log" 2>&1 || status=1
+grep -E '^(FAILED|not ok)' "${TMPDIR:-/tmp}/sepay-node-conformance.log" || true
+grep -E '^conformance \(node\): ' "${TMPDIR:-/tmp}/sepay-node-conformance.log" || { echo "conformance (node): no summary"; status=1; }
+
+step "node --test bindings-node/__test__/api.test.mjs"
+node --test bindings-node/__test__/api.test.mjs || status=1
+
+step "tsc --noEmit --strict"
+npx tsc -p bindings-node/tsconfig.json || status=1
+
+step "examples: express-app"
+node --test examples/node/express-app/ || status=1
+
+step "examples: quickstart against the mock"
+mock_out="$(mktemp)"
+"$SEPAY_MOCK_BIN" --port 0 > "$mock_out" &
+mock_pid=$!
+trap 'kill "$mock_pid" 2>/dev/null || true; rm -f "$mock_out"' EXIT
+for _ in $(seq 1 100); do [ -s "$mock_out" ] && break; sleep 0.05; done
+SEPAY_EINVOICE_BASE_URL="$(head -n1 "$mock_out")" \
+SEPAY_EINVOICE_CLIENT_ID=mock_client_id SEPAY_EINVOICE_CLIENT_SECRET=mock_client_secret \
+  node examples/node/quickstart.mjs || status=1
+
+if [ "$status" -ne 0 ]; then
+  echo "node: FAILED" >&2
+else
+  echo "node: all passed"
+fi
+exit "$status"
