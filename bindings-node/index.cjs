@@ -193,6 +193,7 @@ function waitArgs(options) {
     const user = o.onStatus
     // The callback runs on the JS thread; an exception in it must not take down the wait.
     onStatus = (status) => {
+      if (status === null || status === undefined) return // the addon's end-of-wait flush
       try {
         user(status)
       } catch (e) {

@@ -228,6 +228,28 @@ test('camelCase in and out, decimals as strings, bigint and Date accepted, Buffe
   assert.deepEqual(client.totals({ items: [{ itemName: 'A', quantity: 2, unitPrice: 100000, taxRate: 10 }] }), t)
 })
 
+test('onStatus has seen every status when the wait settles; a throwing callback does not break it', async () => {
+  for (let i = 0; i < 5; i++) {
+    const seen = []
+    const inv = await client.createInvoiceAndWait(sampleRequest(), { pollIntervalMs: 20, onStatus: (s) => seen.push(s.state) })
+    assert.equal(inv.status, 'draft')
+    assert.equal(seen.at(-1), 'Success', `statuses ${seen}`)
+  }
+  const warnings = []
+  const onWarning = (w) => warnings.push(w.message)
+  process.on('warning', onWarning)
+  const inv = await client.createInvoiceAndWait(sampleRequest(), {
+    pollIntervalMs: 20,
+    onStatus: () => {
+      throw new Error('boom')
+    },
+  })
+  await sleep(10)
+  process.off('warning', onWarning)
+  assert.equal(inv.status, 'draft')
+  assert.ok(warnings.some((m) => m.includes('boom')), String(warnings))
+})
+
 test('a stored job (plain JSON) can be waited on again', async () => {
   const job = JSON.parse(JSON.stringify(await client.createInvoice(sampleRequest())))
   const inv = await new Client({ ...CREDENTIALS, baseUrl: mock.url }).waitForStatus(job, { pollIntervalMs: 50 })

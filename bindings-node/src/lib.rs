@@ -331,7 +331,22 @@ fn list_invoices_params(v: Option<Value>) -> sdk::Result<sdk::ListInvoicesParams
     })
 }
 
-fn wait_options(v: Option<Value>, on_status: Option<StatusFn>) -> sdk::Result<sdk::WaitOptions> {
+/// The `onStatus` callback of one wait, kept so the wait can flush it before settling.
+type StatusSink = Option<Arc<StatusFn>>;
+
+/// Waits until every status already sent to `onStatus` has been delivered: calls on one
+/// threadsafe function run in order, so a last (ignored) `null` call that returns proves the
+/// earlier ones ran. Without it the promise could settle before the last status is seen.
+async fn flush(sink: &StatusSink) {
+    if let Some(f) = sink {
+        let _ = f.call_async_catch(Value::Null).await;
+    }
+}
+
+fn wait_options(
+    v: Option<Value>,
+    on_status: Option<StatusFn>,
+) -> sdk::Result<(sdk::WaitOptions, StatusSink)> {
     let m = opt_object(v, "options")?;
     let mut o = sdk::WaitOptions::default();
     if let Some(d) = opt_duration(&m, "timeoutMs", "timeout")? {
@@ -346,13 +361,13 @@ fn wait_options(v: Option<Value>, on_status: Option<StatusFn>) -> sdk::Result<sd
     if let Some(d) = opt_duration(&m, "maxPollIntervalMs", "max_poll_interval")? {
         o.max_poll_interval = d;
     }
-    if let Some(f) = on_status {
-        let f = Arc::new(f);
+    let sink = on_status.map(Arc::new);
+    if let Some(f) = sink.clone() {
         o.on_status = Some(Arc::new(move |s: &sdk::JobStatus| {
             f.call(status_out(s), ThreadsafeFunctionCallMode::NonBlocking);
         }));
     }
-    Ok(o)
+    Ok((o, sink))
 }
 
 fn create_request(v: Value) -> sdk::Result<sdk::CreateInvoice> {
@@ -574,8 +589,10 @@ impl NativeClient {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
             let job = job_input(job)?;
-            let o = wait_options(options, on_status)?;
-            out(&c.wait_for_status(&job, o).await?)
+            let (o, sink) = wait_options(options, on_status)?;
+            let r = c.wait_for_status(&job, o).await;
+            flush(&sink).await;
+            out(&r?)
         })
     }
 
@@ -593,8 +610,10 @@ impl NativeClient {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
             let req = create_request(request)?;
-            let o = wait_options(options, on_status)?;
-            out(&c.create_invoice_and_wait(&req, o).await?)
+            let (o, sink) = wait_options(options, on_status)?;
+            let r = c.create_invoice_and_wait(&req, o).await;
+            flush(&sink).await;
+            out(&r?)
         })
     }
 
@@ -611,8 +630,10 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
-            let o = wait_options(options, on_status)?;
-            out(&c.issue_invoice_and_wait(&reference_code, o).await?)
+            let (o, sink) = wait_options(options, on_status)?;
+            let r = c.issue_invoice_and_wait(&reference_code, o).await;
+            flush(&sink).await;
+            out(&r?)
         })
     }
 
