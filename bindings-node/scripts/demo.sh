@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the Node quick start against $SEPAY_EINVOICE_BASE_URL (the Makefile starts the mock).
-# Credentials default to the mock's; the addon is built when it is missing.
+# Credentials default to the mock's. Honours CARGO_TARGET_DIR / CARGO_BUILD_TARGET for the build.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -11,10 +11,9 @@ export SEPAY_EINVOICE_BASE_URL
 export SEPAY_EINVOICE_CLIENT_ID="${SEPAY_EINVOICE_CLIENT_ID:-mock_client_id}"
 export SEPAY_EINVOICE_CLIENT_SECRET="${SEPAY_EINVOICE_CLIENT_SECRET:-mock_client_secret}"
 
-if ! ls bindings-node/*.node > /dev/null 2>&1; then
-  [ -d node_modules/@napi-rs/cli ] || npm install --no-audit --no-fund
-  npm run build
-fi
+# Build (or bring up to date: a no-op build takes a few seconds) the addon, debug.
+[ -d node_modules/@napi-rs/cli ] || npm install --no-audit --no-fund
+npm run --silent build > /dev/null
 
 echo "== Node quick start"
 node examples/node/quickstart.mjs
