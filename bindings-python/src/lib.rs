@@ -243,6 +243,18 @@ fn dispatch(client: Client, op: &str, args: Value, on_status: Option<Py<PyAny>>)
     prepared.unwrap_or_else(|e| Box::pin(async move { Reply::Failed(e) }))
 }
 
+/// Hands a future to asyncio: cancelling the awaitable drops the future.
+fn awaitable(py: Python<'_>, fut: BoxFut) -> PyResult<Bound<'_, PyAny>> {
+    runtime::begin_flight();
+    let made = pyo3_async_runtimes::generic::future_into_py::<runtime::Rt, _, Reply>(py, async move {
+        Ok(fut.await)
+    });
+    if made.is_err() {
+        runtime::undo_flight();
+    }
+    made
+}
+
 fn parse_args(args: &str) -> sepay_einvoice::Result<Value> {
     if args.is_empty() {
         return Ok(Value::Object(Default::default()));
@@ -373,10 +385,7 @@ impl NativeClient {
         on_status: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let fut = self.prepare(op, args, on_status);
-            pyo3_async_runtimes::generic::future_into_py::<runtime::Rt, _, Reply>(py, async move {
-                Ok(fut.await)
-            })
+            awaitable(py, self.prepare(op, args, on_status))
         })
     }
 
@@ -457,10 +466,7 @@ impl NativeInvoiceStream {
     /// The next invoice as JSON, or `None` after the last one (awaitable).
     fn anext<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let fut = next_reply(self.inner.clone());
-            pyo3_async_runtimes::generic::future_into_py::<runtime::Rt, _, Reply>(py, async move {
-                Ok(fut.await)
-            })
+            awaitable(py, next_reply(self.inner.clone()))
         })
     }
 }
@@ -504,6 +510,15 @@ fn reset_log_cache() {
     }
 }
 
+/// Waits (GIL released) until results being handed to asyncio are delivered, at most `timeout`
+/// seconds. Registered with `atexit` by the package, so the interpreter never finalizes while a
+/// runtime thread is delivering a result.
+#[pyfunction]
+#[pyo3(signature = (timeout=2.0))]
+fn drain(py: Python<'_>, timeout: f64) {
+    runtime::drain(py, Duration::try_from_secs_f64(timeout).unwrap_or_default());
+}
+
 /// The PID whose runtime is current (0 when none was built yet): for the fork-safety tests.
 #[pyfunction]
 fn runtime_pid() -> u32 {
@@ -529,5 +544,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(canonical_job, m)?)?;
     m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;
     m.add_function(wrap_pyfunction!(runtime_pid, m)?)?;
+    m.add_function(wrap_pyfunction!(drain, m)?)?;
     Ok(())
 }

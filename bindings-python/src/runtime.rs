@@ -8,7 +8,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -81,6 +81,34 @@ where
     })
 }
 
+/// Awaitables handed to asyncio whose result has not been delivered yet. Delivery takes the GIL
+/// from a runtime thread; if the interpreter is finalizing at that moment, CPython ends the thread
+/// with `pthread_exit`, which unwinds through Rust frames that then touch Python objects without
+/// the GIL (a crash at exit). An `atexit` hook ([`drain`]) waits for this count to reach zero,
+/// with the GIL released, before finalization starts.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts an awaitable about to be handed to asyncio (its delivery ends the count, see
+/// [`Rt::spawn_blocking`]). Call [`undo_flight`] if handing it over failed.
+pub fn begin_flight() {
+    IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Ends one count.
+pub fn undo_flight() {
+    let _ = IN_FLIGHT.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+}
+
+/// Waits (GIL released) until every asyncio delivery has finished, at most `timeout`.
+pub fn drain(py: Python<'_>, timeout: Duration) {
+    py.detach(|| {
+        let end = std::time::Instant::now() + timeout;
+        while IN_FLIGHT.load(Ordering::Acquire) > 0 && std::time::Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    })
+}
+
 /// pyo3-async-runtimes' generic bridge over our runtime, so `asyncio` cancellation drops the
 /// Rust future (and with it the HTTP request).
 pub struct Rt;
@@ -118,7 +146,18 @@ impl GenericRuntime for Rt {
     where
         F: FnOnce() + Send + 'static,
     {
-        let h = runtime().spawn_blocking(f);
+        // pyo3-async-runtimes delivers each result (or cancellation check) through exactly one
+        // blocking task: when it is done, that awaitable no longer needs Python.
+        let h = runtime().spawn_blocking(move || {
+            struct Done;
+            impl Drop for Done {
+                fn drop(&mut self) {
+                    undo_flight();
+                }
+            }
+            let _done = Done;
+            f()
+        });
         Box::pin(async move { h.await.map_err(JoinErr) })
     }
 }

@@ -11,10 +11,10 @@ it to stderr without configuring ``logging``.
 
 from __future__ import annotations
 
+import atexit as _atexit
 import logging as _logging
 import os as _os
 
-from . import _client, _errors, _models
 from ._client import AsyncClient, Client, JobLike, StatusCallback, totals
 from ._errors import (
     APIConnectionError,
@@ -66,11 +66,61 @@ from ._models import (
     Usage,
 )
 from ._native import __version__
+from ._native import drain as _drain
 
-__all__ = ["__version__"]
-__all__ += _client.__all__
-__all__ += _models.__all__
-__all__ += _errors.__all__
+__all__ = [
+    "__version__",
+    "AsyncClient",
+    "Client",
+    "JobLike",
+    "StatusCallback",
+    "totals",
+    "APIConnectionError",
+    "APITimeoutError",
+    "ApiError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DecodeError",
+    "InvoiceFailedError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "SePayError",
+    "ServerError",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "WaitTimeoutError",
+    "Buyer",
+    "BuyerType",
+    "CreateInvoice",
+    "Currency",
+    "FileType",
+    "Invoice",
+    "InvoiceFile",
+    "InvoiceItem",
+    "InvoiceStatus",
+    "InvoiceTemplate",
+    "Job",
+    "JobKind",
+    "JobState",
+    "JobStatus",
+    "LineItem",
+    "LineTotal",
+    "LineType",
+    "Money",
+    "Page",
+    "Paging",
+    "PaymentMethod",
+    "ProviderAccount",
+    "ProviderAccountDetail",
+    "Source",
+    "TaxRate",
+    "TokenInfo",
+    "Totals",
+    "Usage",
+]
 
 _logger = _logging.getLogger("sepay_einvoice")
 _logger.addHandler(_logging.NullHandler())
@@ -93,3 +143,6 @@ try:
     _configure_logging_from_env()
 except (ValueError, TypeError):  # an unknown level name: keep logging's defaults
     pass
+
+# Let the Rust runtime finish handing results to asyncio before the interpreter shuts down.
+_atexit.register(_drain, 2.0)

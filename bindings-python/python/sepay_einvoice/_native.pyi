@@ -2,11 +2,27 @@
 
 from typing import Any, Awaitable, Callable, Optional, Tuple, Union
 
+from typing_extensions import Self, final
+
+__all__ = [
+    "NativeClient",
+    "NativeInvoiceStream",
+    "__version__",
+    "canonical_job",
+    "drain",
+    "mask",
+    "reset_log_cache",
+    "runtime_pid",
+    "totals",
+]
 __version__: str
 
+_Answer = Union[str, None, Tuple[str, str, bytes]]
+
+@final
 class NativeClient:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
         environment: Optional[str] = None,
@@ -15,19 +31,20 @@ class NativeClient:
         max_retries: Optional[int] = None,
         call_timeout: Optional[float] = None,
         binding: Optional[str] = None,
-    ) -> None: ...
+    ) -> Self: ...
     def call(
         self, op: str, args: str, on_status: Optional[Callable[[str], Any]] = None
-    ) -> Union[str, None, Tuple[str, str, bytes]]: ...
+    ) -> _Answer: ...
     def call_async(
         self, op: str, args: str, on_status: Optional[Callable[[str], Any]] = None
-    ) -> Awaitable[Union[str, None, Tuple[str, str, bytes]]]: ...
+    ) -> Awaitable[_Answer]: ...
     def iter_invoices(self, args: str) -> NativeInvoiceStream: ...
     def base_url(self) -> str: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
 
+@final
 class NativeInvoiceStream:
     def next(self) -> Optional[str]: ...
     def anext(self) -> Awaitable[Optional[str]]: ...
@@ -37,3 +54,4 @@ def mask(value: str) -> str: ...
 def canonical_job(job: str) -> str: ...
 def reset_log_cache() -> None: ...
 def runtime_pid() -> int: ...
+def drain(timeout: float = 2.0) -> None: ...

@@ -1,0 +1,42 @@
+"""The shipped types: ``mypy --strict`` on the examples, and ``stubtest`` on the package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytest.importorskip("mypy")
+
+
+def test_mypy_strict_on_the_quickstart_example() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(REPO / "examples/python/quickstart.py")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_stubtest() -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy.stubtest",
+            "sepay_einvoice",
+            "--allowlist",
+            str(REPO / "bindings-python/stubtest-allowlist.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
