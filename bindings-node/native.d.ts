@@ -55,6 +55,12 @@ export declare class NativeClient {
   getUsage(cancel?: CancelHandle | undefined | null): Promise<any>
 }
 
+/**
+ * Test hook: panics inside the addon (synchronously, or inside an async call when `in_async`),
+ * to check that a panic reaches JavaScript only as an "Internal" error.
+ */
+export declare function __panicForTests(inAsync: boolean): Promise<never>
+
 /** The core's version. */
 export declare function coreVersion(): string
 

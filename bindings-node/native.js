@@ -838,5 +838,6 @@ module.exports = nativeBinding
 module.exports.CancelHandle = nativeBinding.CancelHandle
 module.exports.InvoiceIterator = nativeBinding.InvoiceIterator
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.totals = nativeBinding.totals

@@ -198,6 +198,21 @@ test('a failed job rejects with InvoiceFailedError carrying the job; a stuck one
   assert.equal(timeout.code, 'WAIT_TIMEOUT')
 })
 
+test('a Rust panic reaches JavaScript only as an Internal SePayError', async () => {
+  const native = createRequire(import.meta.url)('../native.js')
+  const check = (e) => {
+    assert.ok(e.message.startsWith('[sepay-einvoice]{'), e.message)
+    const details = JSON.parse(e.message.slice('[sepay-einvoice]'.length))
+    assert.equal(details.kind, 'Internal')
+    assert.match(details.message, /test panic/)
+    return true
+  }
+  assert.throws(() => native.__panicForTests(false), check)
+  await assert.rejects(native.__panicForTests(true), check)
+  // The addon keeps working afterwards.
+  assert.ok((await client.getUsage()).quotaRemaining > 0)
+})
+
 test('every error class is the same object from ESM and CJS', () => {
   const names = Object.keys(cjs).filter((k) => k.endsWith('Error'))
   assert.equal(names.length, 18)
@@ -289,6 +304,32 @@ test('loads in worker_threads, concurrently with the main thread', async () => {
     })
   const [a, b, main] = await Promise.all([runWorker(), runWorker(), client.getUsage()])
   for (const r of [a, b]) assert.deepEqual(r, { quota: main.quotaRemaining, nf: true })
+})
+
+test('terminating a worker with calls and a wait in flight leaves the main thread healthy', async () => {
+  await mock.control('POST', '/_mock/faults', { route: 'get_usage', kind: 'latency', latency_ms: 2_000, times: 3 })
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const { Client } = require('sepay-einvoice')
+    const c = new Client({ clientId: 'mock_client_id', clientSecret: 'mock_client_secret', baseUrl: workerData.url })
+    c.authenticate().then(async () => {
+      c.getUsage().catch(() => {})
+      const job = await c.createInvoice(workerData.request)
+      c.waitForStatus(job, { pollIntervalMs: 20, onStatus() {} }).catch(() => {})
+      parentPort.postMessage('busy')
+    })
+  `
+  for (let i = 0; i < 3; i++) {
+    const w = new Worker(code, { eval: true, workerData: { url: mock.url, request: sampleRequest({ notes: '[mock:stuck]' }) } })
+    await new Promise((resolve, reject) => {
+      w.once('message', resolve)
+      w.once('error', reject)
+    })
+    await sleep(50)
+    assert.equal(await w.terminate(), 1)
+  }
+  await mock.control('DELETE', '/_mock/faults')
+  assert.ok((await client.getUsage()).quotaRemaining > 0)
 })
 
 test('CommonJS require and ESM import both work from a plain script', async () => {

@@ -132,7 +132,10 @@ fn error_json(e: &sdk::Error) -> Value {
     put("method", e.method().into());
     put("path", e.path().into());
     put("field", e.field().into());
-    put("retryAfterMs", e.retry_after().map(ms).unwrap_or(Value::Null));
+    put(
+        "retryAfterMs",
+        e.retry_after().map(ms).unwrap_or(Value::Null),
+    );
     put("elapsedMs", e.elapsed().map(ms).unwrap_or(Value::Null));
     put("bodyExcerpt", e.body_excerpt().into());
     put("attempts", e.attempts().into());
@@ -756,4 +759,20 @@ pub fn totals(request: Value) -> napi::Result<Value> {
 #[napi]
 pub fn core_version() -> String {
     sdk::VERSION.to_string()
+}
+
+/// Test hook: panics inside the addon (synchronously, or inside an async call when `in_async`),
+/// to check that a panic reaches JavaScript only as an "Internal" error.
+#[doc(hidden)]
+#[napi(js_name = "__panicForTests", ts_return_type = "Promise<never>")]
+pub fn panic_for_tests<'e>(env: &'e Env, in_async: bool) -> napi::Result<PromiseRaw<'e, Value>> {
+    if !in_async {
+        guard::<()>(|| panic!("test panic (sync)"))?;
+    }
+    spawn(env, None, async {
+        if std::hint::black_box(true) {
+            panic!("test panic (async)");
+        }
+        Ok(Value::Null)
+    })
 }
