@@ -77,6 +77,7 @@ done
 [ "$STATUS" = "Success" ] || { echo "the draft did not complete (status: $STATUS)" >&2; exit 1; }
 curl -sf -H "$AUTH" "$URL/v1/invoices/$REF" >/dev/null
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 echo "running wrk -t$THREADS -c$CONNECTIONS -d$DURATION…" >&2
 WRK_OUT="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$AUTH" "$URL/v1/invoices/$REF")"
 RPS="$(printf '%s\n' "$WRK_OUT" | awk '/^Requests\/sec:/ {print $2}')"
@@ -94,6 +95,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "server: sepay-einvoice-mock (release), started with --port 0"
     echo "request: GET /v1/invoices/{reference_code} with Authorization: Bearer (a completed draft)"
     echo "command: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
+    echo "load average just before the run (other work on the machine): $LOAD_BEFORE"
     echo
     printf '%s\n' "$WRK_OUT"
     echo
