@@ -337,6 +337,11 @@ class Client {
   }
 
   async downloadInvoice(referenceCode, fileType = 'pdf', options) {
+    if (fileType !== null && typeof fileType === 'object') {
+      // downloadInvoice(ref, { signal }): the type defaults to 'pdf'.
+      options = fileType
+      fileType = 'pdf'
+    }
     const f = await call(signalOf(options), (c) => this.#native.downloadInvoice(referenceCode, String(fileType), c))
     return { fileType: f.fileType, fileName: f.fileName, content: f.content }
   }

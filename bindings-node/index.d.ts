@@ -358,6 +358,7 @@ export declare class Client {
   iterInvoices(params?: ListInvoicesParams, options?: CallOptions): AsyncGenerator<Invoice, void, undefined>
   /** Downloads an issued invoice as PDF (default) or XML. */
   downloadInvoice(referenceCode: string, fileType?: FileType, options?: CallOptions): Promise<InvoiceFile>
+  downloadInvoice(referenceCode: string, options: CallOptions): Promise<InvoiceFile>
   /** Deletes a draft for good. */
   deleteDraft(referenceCode: string, options?: CallOptions): Promise<void>
   getUsage(options?: CallOptions): Promise<Usage>

@@ -271,6 +271,18 @@ test('a stored job (plain JSON) can be waited on again', async () => {
   assert.equal(inv.referenceCode, job.referenceCode)
 })
 
+test('a duplicate referenceCode is a ConflictError; the invoice is followed by reference code', async () => {
+  const referenceCode = `order-${Date.now()}`
+  await client.createInvoice(sampleRequest({ referenceCode }))
+  const dup = await catchErr(client.createInvoice(sampleRequest({ referenceCode })))
+  assert.ok(dup instanceof esm.ConflictError, String(dup))
+  assert.equal(dup.apiCode, 'EINVOICE_DOCUMENT_EXISTED')
+  const inv = await client.waitForStatus({ kind: 'create', referenceCode }, { pollIntervalMs: 50 })
+  assert.equal(inv.referenceCode, referenceCode)
+  const file = await client.downloadInvoice(referenceCode, { signal: AbortSignal.timeout(5_000) }).catch((e) => e)
+  assert.ok(file instanceof esm.SePayError || Buffer.isBuffer(file.content))
+})
+
 test('many concurrent calls on one client share one token and pool', async () => {
   const results = await Promise.all(Array.from({ length: 40 }, () => client.getUsage()))
   assert.equal(results.length, 40)

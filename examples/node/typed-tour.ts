@@ -84,6 +84,9 @@ async function main(): Promise<void> {
 
   const pdf: InvoiceFile = await client.downloadInvoice(issued.referenceCode, 'pdf')
   const bytes: Buffer = pdf.content
+  const xml = await client.downloadInvoice(issued.referenceCode, 'xml', { signal: AbortSignal.timeout(10_000) })
+  const samePdf = await client.downloadInvoice(issued.referenceCode, { signal: controller.signal })
+  console.log(`${xml.fileName}, ${samePdf.fileName}`)
   console.log(`${pdf.fileName}: ${bytes.length} bytes (${pdf.fileType})`)
 
   const page = await client.listInvoices({ page: 1, perPage: 20, source: 'api' })
