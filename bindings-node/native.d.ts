@@ -40,11 +40,11 @@ export declare class NativeClient {
   authenticate(cancel?: CancelHandle | undefined | null): Promise<any>
   listProviderAccounts(params?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   getProviderAccount(id: string, cancel?: CancelHandle | undefined | null): Promise<any>
-  createInvoice(request: any, cancel?: CancelHandle | undefined | null): Promise<any>
+  createInvoice(request?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   issueInvoice(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<any>
-  checkStatus(job: any, cancel?: CancelHandle | undefined | null): Promise<any>
-  waitForStatus(job: any, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
-  createInvoiceAndWait(request: any, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  checkStatus(job?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  waitForStatus(job?: any | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  createInvoiceAndWait(request?: any | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   issueInvoiceAndWait(referenceCode: string, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   getInvoice(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<any>
   listInvoices(params?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
@@ -72,4 +72,4 @@ export interface NativeFile {
 }
 
 /** Local preview of the totals the API will compute for a create request (no request is sent). */
-export declare function totals(request: any): any
+export declare function totals(request?: any | undefined | null): any

@@ -373,14 +373,16 @@ fn wait_options(
     Ok((o, sink))
 }
 
-fn create_request(v: Value) -> sdk::Result<sdk::CreateInvoice> {
+fn create_request(v: Option<Value>) -> sdk::Result<sdk::CreateInvoice> {
+    let v = v.unwrap_or(Value::Null);
     if !v.is_object() {
         return Err(validation("request", "must be an object"));
     }
     sdk::CreateInvoice::from_json(snakeize(v))
 }
 
-fn job_input(v: Value) -> sdk::Result<sdk::Job> {
+fn job_input(v: Option<Value>) -> sdk::Result<sdk::Job> {
+    let v = v.unwrap_or(Value::Null);
     if !v.is_object() {
         return Err(validation("job", "must be an object"));
     }
@@ -541,7 +543,7 @@ impl NativeClient {
     pub fn create_invoice<'e>(
         &self,
         env: &'e Env,
-        request: Value,
+        request: Option<Value>,
         cancel: Option<&CancelHandle>,
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
@@ -568,7 +570,7 @@ impl NativeClient {
     pub fn check_status<'e>(
         &self,
         env: &'e Env,
-        job: Value,
+        job: Option<Value>,
         cancel: Option<&CancelHandle>,
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
@@ -582,7 +584,7 @@ impl NativeClient {
     pub fn wait_for_status<'e>(
         &self,
         env: &'e Env,
-        job: Value,
+        job: Option<Value>,
         options: Option<Value>,
         #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
             StatusFn,
@@ -603,7 +605,7 @@ impl NativeClient {
     pub fn create_invoice_and_wait<'e>(
         &self,
         env: &'e Env,
-        request: Value,
+        request: Option<Value>,
         options: Option<Value>,
         #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
             StatusFn,
@@ -751,7 +753,7 @@ impl InvoiceIterator {
 
 /// Local preview of the totals the API will compute for a create request (no request is sent).
 #[napi(ts_return_type = "any")]
-pub fn totals(request: Value) -> napi::Result<Value> {
+pub fn totals(request: Option<Value>) -> napi::Result<Value> {
     guard(|| out(&create_request(request)?.totals()))
 }
 
