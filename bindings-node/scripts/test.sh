@@ -47,7 +47,7 @@ step "tsc --noEmit --strict"
 npx tsc -p bindings-node/tsconfig.json || status=1
 
 step "examples: express-app"
-node --test examples/node/express-app/ || status=1
+node --test examples/node/express-app/app.test.mjs || status=1
 
 step "examples: quickstart against the mock"
 mock_out="$(mktemp)"

@@ -1,4 +1,4 @@
-// node --test examples/node/express-app/ — runs the app against the mock server.
+// node --test examples/node/express-app/app.test.mjs — runs the app against the mock server.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 
