@@ -405,6 +405,6 @@ test('SEPAY_EINVOICE_LOG=debug logs to stderr without secrets', async () => {
   assert.ok(r.stderr.length > 0, 'some log lines')
   assert.match(r.stderr, /DEBUG/)
   assert.ok(!r.stderr.includes('mock_client_secret'), 'no secret in logs')
-  const quiet = await run(['-e', script])
+  const quiet = await run(['-e', script], { env: { SEPAY_EINVOICE_LOG: '' } })
   assert.equal(quiet.stderr, '')
 })
