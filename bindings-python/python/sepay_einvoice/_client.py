@@ -43,7 +43,6 @@ from ._models import (
     _page,
 )
 
-__all__ = ["Client", "AsyncClient", "totals", "StatusCallback", "JobLike"]
 
 #: Called with every status a wait sees (``Pending`` included).
 StatusCallback = Callable[[JobStatus], Any]

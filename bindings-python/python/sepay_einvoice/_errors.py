@@ -9,25 +9,6 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Type, TypeVar
 if TYPE_CHECKING:
     from ._models import Job, JobStatus
 
-__all__ = [
-    "SePayError",
-    "ApiError",
-    "ValidationError",
-    "BadRequestError",
-    "AuthenticationError",
-    "PermissionDeniedError",
-    "QuotaExceededError",
-    "NotFoundError",
-    "ConflictError",
-    "UnprocessableEntityError",
-    "RateLimitError",
-    "ServerError",
-    "APITimeoutError",
-    "APIConnectionError",
-    "DecodeError",
-    "InvoiceFailedError",
-    "WaitTimeoutError",
-]
 
 _S = TypeVar("_S", bound="SePayError")
 

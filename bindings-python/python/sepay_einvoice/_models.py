@@ -31,36 +31,6 @@ from typing import (
 
 from . import _native
 
-__all__ = [
-    "Buyer",
-    "BuyerType",
-    "CreateInvoice",
-    "Currency",
-    "FileType",
-    "Invoice",
-    "InvoiceFile",
-    "InvoiceItem",
-    "InvoiceStatus",
-    "InvoiceTemplate",
-    "Job",
-    "JobKind",
-    "JobState",
-    "JobStatus",
-    "LineItem",
-    "LineTotal",
-    "LineType",
-    "Money",
-    "Page",
-    "Paging",
-    "PaymentMethod",
-    "ProviderAccount",
-    "ProviderAccountDetail",
-    "Source",
-    "TaxRate",
-    "TokenInfo",
-    "Totals",
-    "Usage",
-]
 
 #: What a money or quantity field accepts: ``int``, ``Decimal``, ``str`` (a ``float`` is read
 #: through its shortest repr by the core; NaN and infinity are rejected).
