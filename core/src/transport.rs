@@ -154,11 +154,8 @@ impl Inner {
                 .with_history(history));
             }
             let token = match call.auth {
-                Auth::Bearer => Some(
-                    self.bearer(deadline)
-                        .await
-                        .map_err(|e| e.with_call(&method, &path))?,
-                ),
+                // A failed token fetch keeps its own method and path (POST /v1/token).
+                Auth::Bearer => Some(self.bearer(deadline).await?),
                 Auth::Basic => None,
             };
             let budget = self.config.attempt_timeout.min(remaining);
