@@ -99,10 +99,7 @@ fn opt_secs(args: &Value, name: &str) -> sepay_einvoice::Result<Option<Duration>
     }
 }
 
-fn wait_options(
-    args: &Value,
-    on_status: Option<Py<PyAny>>,
-) -> sepay_einvoice::Result<WaitOptions> {
+fn wait_options(args: &Value, on_status: Option<Py<PyAny>>) -> sepay_einvoice::Result<WaitOptions> {
     let mut o = WaitOptions::default();
     if let Some(d) = opt_secs(args, "timeout")? {
         o.timeout = d;
@@ -220,7 +217,8 @@ fn dispatch(client: Client, op: &str, args: Value, on_status: Option<Py<PyAny>>)
             }
             "download_invoice" => {
                 let r = req_str(&args, "reference_code")?;
-                let t = FileType::from_str(&opt_str(&args, "type")?.unwrap_or_else(|| "pdf".into()))?;
+                let t =
+                    FileType::from_str(&opt_str(&args, "type")?.unwrap_or_else(|| "pdf".into()))?;
                 run(async move { client.download_invoice(&r, t).await }, |f| {
                     Reply::File(f.file_type.as_str().to_string(), f.file_name, f.content)
                 })
@@ -246,9 +244,10 @@ fn dispatch(client: Client, op: &str, args: Value, on_status: Option<Py<PyAny>>)
 /// Hands a future to asyncio: cancelling the awaitable drops the future.
 fn awaitable(py: Python<'_>, fut: BoxFut) -> PyResult<Bound<'_, PyAny>> {
     runtime::begin_flight();
-    let made = pyo3_async_runtimes::generic::future_into_py::<runtime::Rt, _, Reply>(py, async move {
-        Ok(fut.await)
-    });
+    let made =
+        pyo3_async_runtimes::generic::future_into_py::<runtime::Rt, _, Reply>(py, async move {
+            Ok(fut.await)
+        });
     if made.is_err() {
         runtime::undo_flight();
     }
@@ -294,9 +293,7 @@ impl NativeClient {
     }
 
     fn prepare(&self, op: &str, args: &str, on_status: Option<Py<PyAny>>) -> BoxFut {
-        let ready = self
-            .core()
-            .and_then(|c| parse_args(args).map(|a| (c, a)));
+        let ready = self.core().and_then(|c| parse_args(args).map(|a| (c, a)));
         match ready {
             Ok((client, args)) => dispatch(client, op, args, on_status),
             Err(e) => Box::pin(async move { Reply::Failed(e) }),
@@ -321,41 +318,44 @@ impl NativeClient {
         binding: Option<String>,
     ) -> PyResult<Self> {
         py_result(py, || -> sepay_einvoice::Result<Self> {
-                let mut b = Client::builder();
-                if let Some(v) = client_id {
-                    b = b.client_id(v);
-                }
-                if let Some(v) = client_secret {
-                    b = b.client_secret(v);
-                }
-                if let Some(v) = environment {
-                    b = b.environment(Environment::from_str(&v)?);
-                }
-                if let Some(v) = base_url {
-                    b = b.base_url(v);
-                }
-                let secs = |name: &str, v: f64| {
-                    Duration::try_from_secs_f64(v).map_err(|_| {
-                        Error::validation(name, format!("must be a positive number of seconds, got {v}"))
-                    })
-                };
-                if let Some(v) = timeout {
-                    b = b.timeout(secs("timeout", v)?);
-                }
-                if let Some(v) = call_timeout {
-                    b = b.call_timeout(secs("call_timeout", v)?);
-                }
-                if let Some(v) = max_retries {
-                    b = b.max_retries(v);
-                }
-                b = b.binding(binding.unwrap_or_else(|| "python".into()));
-                // Build once now so bad settings fail here, not on the first call.
-                let client = b.clone().build()?;
-                Ok(NativeClient {
-                    builder: b,
-                    slot: Mutex::new(Some((std::process::id(), client))),
-                    closed: AtomicBool::new(false),
+            let mut b = Client::builder();
+            if let Some(v) = client_id {
+                b = b.client_id(v);
+            }
+            if let Some(v) = client_secret {
+                b = b.client_secret(v);
+            }
+            if let Some(v) = environment {
+                b = b.environment(Environment::from_str(&v)?);
+            }
+            if let Some(v) = base_url {
+                b = b.base_url(v);
+            }
+            let secs = |name: &str, v: f64| {
+                Duration::try_from_secs_f64(v).map_err(|_| {
+                    Error::validation(
+                        name,
+                        format!("must be a positive number of seconds, got {v}"),
+                    )
                 })
+            };
+            if let Some(v) = timeout {
+                b = b.timeout(secs("timeout", v)?);
+            }
+            if let Some(v) = call_timeout {
+                b = b.call_timeout(secs("call_timeout", v)?);
+            }
+            if let Some(v) = max_retries {
+                b = b.max_retries(v);
+            }
+            b = b.binding(binding.unwrap_or_else(|| "python".into()));
+            // Build once now so bad settings fail here, not on the first call.
+            let client = b.clone().build()?;
+            Ok(NativeClient {
+                builder: b,
+                slot: Mutex::new(Some((std::process::id(), client))),
+                closed: AtomicBool::new(false),
+            })
         })
     }
 
@@ -384,19 +384,17 @@ impl NativeClient {
         args: &str,
         on_status: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            awaitable(py, self.prepare(op, args, on_status))
-        })
+        guard(py, || awaitable(py, self.prepare(op, args, on_status)))
     }
 
     /// A stream over every invoice (pages fetched as needed).
     fn iter_invoices(&self, py: Python<'_>, args: &str) -> PyResult<NativeInvoiceStream> {
         py_result(py, || -> sepay_einvoice::Result<NativeInvoiceStream> {
-                let client = self.core()?;
-                let params = list_invoices_params(&parse_args(args)?)?;
-                Ok(NativeInvoiceStream {
-                    inner: Arc::new(tokio::sync::Mutex::new(client.iter_invoices(&params))),
-                })
+            let client = self.core()?;
+            let params = list_invoices_params(&parse_args(args)?)?;
+            Ok(NativeInvoiceStream {
+                inner: Arc::new(tokio::sync::Mutex::new(client.iter_invoices(&params))),
+            })
         })
     }
 
@@ -465,9 +463,7 @@ impl NativeInvoiceStream {
 
     /// The next invoice as JSON, or `None` after the last one (awaitable).
     fn anext<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            awaitable(py, next_reply(self.inner.clone()))
-        })
+        guard(py, || awaitable(py, next_reply(self.inner.clone())))
     }
 }
 
@@ -475,10 +471,10 @@ impl NativeInvoiceStream {
 #[pyfunction]
 fn totals(py: Python<'_>, request: &str) -> PyResult<String> {
     py_result(py, || -> sepay_einvoice::Result<String> {
-            let v = parse_args(request)?;
-            let req = CreateInvoice::from_json(v)?;
-            serde_json::to_string(&req.totals())
-                .map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
+        let v = parse_args(request)?;
+        let req = CreateInvoice::from_json(v)?;
+        serde_json::to_string(&req.totals())
+            .map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
     })
 }
 
@@ -492,8 +488,8 @@ fn mask(value: &str) -> String {
 #[pyfunction]
 fn canonical_job(py: Python<'_>, job: &str) -> PyResult<String> {
     py_result(py, || -> sepay_einvoice::Result<String> {
-            let job = Job::from_json(parse_args(job)?)?;
-            serde_json::to_string(&job).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
+        let job = Job::from_json(parse_args(job)?)?;
+        serde_json::to_string(&job).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
     })
 }
 

@@ -338,3 +338,17 @@ def test_interpreter_exit_right_after_async_calls_is_clean(fresh_mock: Mock) -> 
         for _ in range(12)
     ]
     assert codes == [0] * len(codes)
+
+
+def test_one_async_client_serves_several_event_loops(fresh_mock: Mock) -> None:
+    client = make_async(fresh_mock)
+    for _ in range(3):
+        assert asyncio.run(client.get_usage()).quota_remaining > 0
+
+
+def test_clients_do_not_pickle() -> None:
+    import pickle
+
+    c = se.Client(client_id="a", client_secret="b", base_url="http://127.0.0.1:9")
+    with pytest.raises(TypeError, match="per process"):
+        pickle.dumps(c)
