@@ -8,11 +8,18 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use sepay_einvoice::{Client, CreateInvoice, Environment, ErrorKind, FileType, Job, JobKind, ListInvoicesParams, ListParams, Source, WaitOptions};
+use sepay_einvoice::{
+    Client, CreateInvoice, Environment, ErrorKind, FileType, Job, JobKind, ListInvoicesParams,
+    ListParams, Source, WaitOptions,
+};
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "sepay-einvoice", version, about = "Issue and manage Vietnamese e-invoices through the SePay eInvoice API")]
+#[command(
+    name = "sepay-einvoice",
+    version,
+    about = "Issue and manage Vietnamese e-invoices through the SePay eInvoice API"
+)]
 struct Cli {
     /// API base URL (wins over --env); also SEPAY_EINVOICE_BASE_URL.
     #[arg(long, global = true)]
@@ -125,11 +132,16 @@ fn print<T: Serialize>(v: &T) -> Result<(), String> {
 
 fn wait_options(seconds: f64) -> (WaitOptions, ProgressBar) {
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(120));
     bar.set_message("waiting");
     let b = bar.clone();
-    let opts = WaitOptions::default().timeout(Duration::from_secs_f64(seconds.max(0.001))).on_status(move |s| b.set_message(format!("job {}", s.state)));
+    let opts = WaitOptions::default()
+        .timeout(Duration::from_secs_f64(seconds.max(0.001)))
+        .on_status(move |s| b.set_message(format!("job {}", s.state)));
     (opts, bar)
 }
 
@@ -150,9 +162,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let client = b.build()?;
     match cli.command {
         Command::Token => print(&client.authenticate().await?)?,
-        Command::Accounts { page, per_page } => print(&client.list_provider_accounts(&ListParams { page, per_page }).await?)?,
+        Command::Accounts { page, per_page } => print(
+            &client
+                .list_provider_accounts(&ListParams { page, per_page })
+                .await?,
+        )?,
         Command::Account { id } => print(&client.get_provider_account(&id).await?)?,
-        Command::Create { file, wait, wait_timeout } => {
+        Command::Create {
+            file,
+            wait,
+            wait_timeout,
+        } => {
             let req = CreateInvoice::from_json(read_json(&file)?)?;
             let job = client.create_invoice(&req).await?;
             if wait {
@@ -164,7 +184,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 print(&job)?;
             }
         }
-        Command::Issue { reference_code, wait, wait_timeout } => {
+        Command::Issue {
+            reference_code,
+            wait,
+            wait_timeout,
+        } => {
             let job = client.issue_invoice(&reference_code).await?;
             if wait {
                 let (opts, bar) = wait_options(wait_timeout);
@@ -182,13 +206,32 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             bar.finish_and_clear();
             print(&res?)?;
         }
-        Command::Status { tracking_code, kind, reference_code } => {
-            let job = Job { kind: JobKind::parse(&kind), tracking_code: Some(tracking_code), tracking_url: None, reference_code, message: None };
+        Command::Status {
+            tracking_code,
+            kind,
+            reference_code,
+        } => {
+            let job = Job {
+                kind: JobKind::parse(&kind),
+                tracking_code: Some(tracking_code),
+                tracking_url: None,
+                reference_code,
+                message: None,
+            };
             print(&client.check_status(&job).await?)?;
         }
         Command::Get { reference_code } => print(&client.get_invoice(&reference_code).await?)?,
-        Command::List { page, per_page, source, all } => {
-            let params = ListInvoicesParams { page, per_page, source: source.as_deref().map(Source::parse) };
+        Command::List {
+            page,
+            per_page,
+            source,
+            all,
+        } => {
+            let params = ListInvoicesParams {
+                page,
+                per_page,
+                source: source.as_deref().map(Source::parse),
+            };
             if all {
                 let items: Vec<_> = client.iter_invoices(&params).collect().await;
                 print(&items.into_iter().collect::<Result<Vec<_>, _>>()?)?;
@@ -196,12 +239,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 print(&client.list_invoices(&params).await?)?;
             }
         }
-        Command::Download { reference_code, file_type, output } => {
+        Command::Download {
+            reference_code,
+            file_type,
+            output,
+        } => {
             let ft: FileType = file_type.parse()?;
             let f = client.download_invoice(&reference_code, ft).await?;
             let path = output.unwrap_or_else(|| PathBuf::from(&f.file_name));
             std::fs::write(&path, &f.content).map_err(|e| format!("{}: {e}", path.display()))?;
-            print(&serde_json::json!({"file": path, "file_type": f.file_type, "bytes": f.content.len()}))?;
+            print(
+                &serde_json::json!({"file": path, "file_type": f.file_type, "bytes": f.content.len()}),
+            )?;
         }
         Command::Delete { reference_code } => {
             client.delete_draft(&reference_code).await?;
@@ -238,10 +287,17 @@ impl From<String> for Failure {
 
 fn main() -> ExitCode {
     if let Ok(filter) = std::env::var("SEPAY_EINVOICE_LOG") {
-        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
     }
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -12,12 +12,18 @@ fn cli(url: &str, args: &[&str]) -> (i32, String, String) {
         .env("SEPAY_EINVOICE_CLIENT_SECRET", "mock_client_secret")
         .output()
         .expect("cli runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_wait_issue_download_and_errors() {
-    let server = MockServer::start(MockConfig::default()).await.expect("mock");
+    let server = MockServer::start(MockConfig::default())
+        .await
+        .expect("mock");
     let url = server.url();
     let dir = std::env::temp_dir().join(format!("sepay-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp");
@@ -38,7 +44,10 @@ async fn create_wait_issue_download_and_errors() {
     let (code, out, err) = cli(&url, &["create", &path, "--wait"]);
     assert_eq!(code, 0, "{err}");
     let inv: serde_json::Value = serde_json::from_str(&out).expect("json");
-    let reference = inv["reference_code"].as_str().expect("reference").to_string();
+    let reference = inv["reference_code"]
+        .as_str()
+        .expect("reference")
+        .to_string();
     assert_eq!(inv["status"], "draft");
 
     let (code, out, err) = cli(&url, &["issue", &reference, "--wait"]);
@@ -46,7 +55,10 @@ async fn create_wait_issue_download_and_errors() {
     assert!(out.contains("\"status\": \"issued\""));
 
     let pdf = dir.join("out.pdf");
-    let (code, _, err) = cli(&url, &["download", &reference, "--output", &pdf.to_string_lossy()]);
+    let (code, _, err) = cli(
+        &url,
+        &["download", &reference, "--output", &pdf.to_string_lossy()],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(std::fs::read(&pdf).expect("pdf").starts_with(b"%PDF"));
 
