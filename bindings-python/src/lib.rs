@@ -288,7 +288,12 @@ impl NativeClient {
             }
         }
         let client = self.builder.clone().build()?;
-        *slot = Some((pid, client.clone()));
+        if let Some(inherited) = slot.replace((pid, client.clone())) {
+            // A client from the parent process: its connections belong to the parent's runtime
+            // (whose threads do not exist here) and share kernel objects with the parent, so it is
+            // leaked rather than dropped; dropping could deregister the parent's sockets.
+            std::mem::forget(inherited);
+        }
         Ok(client)
     }
 
@@ -297,6 +302,17 @@ impl NativeClient {
         match ready {
             Ok((client, args)) => dispatch(client, op, args, on_status),
             Err(e) => Box::pin(async move { Reply::Failed(e) }),
+        }
+    }
+}
+
+impl Drop for NativeClient {
+    fn drop(&mut self) {
+        let slot = self.slot.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Some((pid, client)) = slot.take() {
+            if pid != std::process::id() {
+                std::mem::forget(client); // inherited through fork(): see `core()`
+            }
         }
     }
 }
@@ -414,7 +430,11 @@ impl NativeClient {
     fn close(&self) {
         self.closed.store(true, Ordering::Release);
         let taken = self.slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-        drop(taken);
+        match taken {
+            // Inherited through fork(): leaked, as in `core()`.
+            Some((pid, client)) if pid != std::process::id() => std::mem::forget(client),
+            other => drop(other),
+        }
     }
 
     #[getter]

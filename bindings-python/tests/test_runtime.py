@@ -182,6 +182,8 @@ def test_fork_inherited_and_fresh_clients_work_in_the_child(fresh_mock: Mock) ->
             job = inherited.create_invoice(draft_request())
             inv = inherited.wait_for_status(job, poll_interval=0.1)
             results.append(str(inv.status))
+            inherited.close()  # must not disturb the parent's connections
+            del fresh
             os.write(w, ",".join(results).encode())
             code = 0
         except BaseException as e:  # noqa: BLE001 - report anything to the parent
@@ -197,8 +199,10 @@ def test_fork_inherited_and_fresh_clients_work_in_the_child(fresh_mock: Mock) ->
     assert own_runtime == "True"
     assert int(quota) > 0 and int(fresh_quota) > 0 and int(async_quota) > 0
     assert state == "draft"
-    # The parent's client is unaffected.
+    # The parent's client (and its pooled connection) is unaffected.
+    t0 = time.monotonic()
     assert inherited.get_usage().quota_remaining > 0
+    assert time.monotonic() - t0 < 2
     assert _native.runtime_pid() == parent_pid
 
 
