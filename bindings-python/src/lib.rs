@@ -417,12 +417,12 @@ impl NativeClient {
     /// The base URL requests go to.
     fn base_url(&self, py: Python<'_>) -> PyResult<String> {
         guard(py, || {
-            Ok(self
-                .builder
-                .clone()
-                .build()
-                .map(|c| c.base_url().to_string())
-                .unwrap_or_default())
+            let current = self.slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let client = match current {
+                Some((_, c)) => Some(c),
+                None => self.builder.clone().build().ok(),
+            };
+            Ok(client.map(|c| c.base_url().to_string()).unwrap_or_default())
         })
     }
 
