@@ -145,6 +145,17 @@ fn wait_options(seconds: f64) -> (WaitOptions, ProgressBar) {
     (opts, bar)
 }
 
+/// Prints the job, or with a wait timeout waits for it (showing a spinner) and prints the invoice.
+async fn finish(client: &Client, job: Job, wait_seconds: Option<f64>) -> Result<(), Failure> {
+    let Some(seconds) = wait_seconds else {
+        return Ok(print(&job)?);
+    };
+    let (opts, bar) = wait_options(seconds);
+    let res = client.wait_for_status(&job, opts).await;
+    bar.finish_and_clear();
+    Ok(print(&res?)?)
+}
+
 async fn run(cli: Cli) -> Result<(), Failure> {
     let mut b = Client::builder().binding("cli");
     if let Some(u) = cli.base_url {
@@ -175,14 +186,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let req = CreateInvoice::from_json(read_json(&file)?)?;
             let job = client.create_invoice(&req).await?;
-            if wait {
-                let (opts, bar) = wait_options(wait_timeout);
-                let res = client.wait_for_status(&job, opts).await;
-                bar.finish_and_clear();
-                print(&res?)?;
-            } else {
-                print(&job)?;
-            }
+            finish(&client, job, wait.then_some(wait_timeout)).await?;
         }
         Command::Issue {
             reference_code,
@@ -190,21 +194,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             wait_timeout,
         } => {
             let job = client.issue_invoice(&reference_code).await?;
-            if wait {
-                let (opts, bar) = wait_options(wait_timeout);
-                let res = client.wait_for_status(&job, opts).await;
-                bar.finish_and_clear();
-                print(&res?)?;
-            } else {
-                print(&job)?;
-            }
+            finish(&client, job, wait.then_some(wait_timeout)).await?;
         }
         Command::Wait { job, wait_timeout } => {
             let job = Job::from_json(read_json(&job)?)?;
-            let (opts, bar) = wait_options(wait_timeout);
-            let res = client.wait_for_status(&job, opts).await;
-            bar.finish_and_clear();
-            print(&res?)?;
+            finish(&client, job, Some(wait_timeout)).await?;
         }
         Command::Status {
             tracking_code,

@@ -96,10 +96,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     println!(
-        "[rust] 5 draft ready      status {}, number {:?}, total {:?}",
+        "[rust] 5 draft ready      status {}, number {}, total {}",
         draft.status,
-        draft.invoice_number.as_deref().unwrap_or(""),
-        draft.total_amount
+        draft.invoice_number.as_deref().unwrap_or("-"),
+        draft.total_amount.unwrap_or_default()
     );
 
     let issued = client
