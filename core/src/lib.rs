@@ -76,3 +76,8 @@ pub use wait::{StatusCallback, WaitOptions};
 
 /// The SDK's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+// The README's Rust examples are compiled as doc tests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;
