@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
 SHELL := /bin/bash
-.PHONY: demo test test-rust test-python test-node bench bench-mock bench-client clean
+.PHONY: demo test test-rust test-python test-node bench bench-mock bench-client bench-python bench-node clean
 
 demo:
 	bash scripts/demo.sh
@@ -16,13 +16,19 @@ test-python:
 test-node:
 	@if [ -f bindings-node/scripts/test.sh ]; then bash bindings-node/scripts/test.sh; else echo "node binding not present"; fi
 
-bench: bench-mock bench-client
+bench: bench-mock bench-client bench-python bench-node
 
 bench-mock:
 	bash bench/mock_rps.sh
 
 bench-client:
 	bash bench/client_rust.sh
+
+bench-python:
+	bash bench/client_python.sh
+
+bench-node:
+	bash bench/client_node.sh
 
 clean:
 	cargo clean
