@@ -18,29 +18,36 @@
 //! - **No secrets in logs**: `Debug` output and `tracing` events never contain the client secret
 //!   or tokens, and mask buyers' tax codes, e-mails, phones and national ids.
 //!
-//! ```no_run
+//! ```
+//! use std::time::Duration;
 //! use sepay_einvoice::{Buyer, Client, CreateInvoice, FileType, LineItem, TaxRate, WaitOptions};
 //!
-//! # async fn run() -> sepay_einvoice::Result<()> {
-//! // SEPAY_EINVOICE_CLIENT_ID / _CLIENT_SECRET (and _BASE_URL for the mock server).
-//! let client = Client::from_env()?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # // This example runs against the bundled mock server; real code points at SePay instead.
+//! # let mock = sepay_einvoice_mock::MockServer::start(Default::default()).await?;
+//! // Real code: Client::from_env()? with SEPAY_EINVOICE_CLIENT_ID / _CLIENT_SECRET set.
+//! let client = Client::builder()
+//!     .client_id("mock_client_id")
+//!     .client_secret("mock_client_secret")
+//! #   .base_url(mock.url())
+//!     .build()?;
 //! let account = &client.list_provider_accounts(&Default::default()).await?.items[0];
-//! let draft = client
-//!     .create_invoice_and_wait(
-//!         &CreateInvoice {
-//!             provider_account_id: account.id.clone(),
-//!             template_code: "1".into(),
-//!             invoice_series: "C26TSE".into(),
-//!             issued_date: "2026-01-26 08:00:00".into(),
-//!             is_draft: true,
-//!             buyer: Buyer { name: Some("Công ty ABC".into()), tax_code: Some("0101234567".into()), ..Default::default() },
-//!             items: vec![LineItem::new("Sản phẩm A", 2.into(), 100_000.into()).with_tax_rate(TaxRate::Ten)],
-//!             ..Default::default()
-//!         },
-//!         WaitOptions::default(),
-//!     )
-//!     .await?;
-//! let issued = client.issue_invoice_and_wait(&draft.reference_code, WaitOptions::default()).await?;
+//! let request = CreateInvoice {
+//!     provider_account_id: account.id.clone(),
+//!     template_code: "1".into(),
+//!     invoice_series: "C26TSE".into(),
+//!     issued_date: "2026-01-26 08:00:00".into(),
+//!     is_draft: true,
+//!     buyer: Buyer { name: Some("Công ty ABC".into()), tax_code: Some("0101234567".into()), ..Default::default() },
+//!     items: vec![LineItem::new("Sản phẩm A", 2.into(), 100_000.into()).with_tax_rate(TaxRate::Ten)],
+//!     ..Default::default()
+//! };
+//! let wait = WaitOptions::default();
+//! # let wait = wait.poll_intervals(Duration::from_millis(20), Duration::from_millis(50));
+//! let draft = client.create_invoice_and_wait(&request, wait.clone()).await?;
+//! let issued = client.issue_invoice_and_wait(&draft.reference_code, wait).await?;
+//! assert_eq!(issued.total_amount, Some(220_000.into()));
 //! let pdf = client.download_invoice(&issued.reference_code, FileType::Pdf).await?;
 //! assert!(pdf.content.starts_with(b"%PDF"));
 //! # Ok(()) }
