@@ -1,7 +1,7 @@
 //! Credentials: HTTP Basic for `POST /v1/token`, Bearer tokens for everything else.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -26,15 +26,42 @@ pub fn basic_credentials(header: Option<&str>) -> Option<(String, String)> {
     Some((id.to_string(), secret.to_string()))
 }
 
-/// A fresh opaque token: 48 random hex characters behind a recognisable prefix.
-pub fn new_token() -> String {
-    let bytes: [u8; 24] = rand::rng().random();
-    let mut s = String::with_capacity(52);
+/// Tokens `GET /_mock/tokens` remembers; past this, tokens are only counted, so a benchmark
+/// hammering `/v1/token` cannot grow the log without bound (32 MB at the cap).
+pub const TOKEN_LOG_CAP: usize = 1_000_000;
+
+/// A token as remembered for `GET /_mock/tokens`: its random bytes, not its text, to stay small.
+#[derive(Debug, Clone, Copy)]
+pub struct IssuedToken {
+    raw: [u8; 24],
+    /// When it was issued, in Unix milliseconds.
+    pub issued_at_ms: u64,
+}
+
+impl IssuedToken {
+    /// The token as the client got it.
+    pub fn text(&self) -> String {
+        token_text(&self.raw)
+    }
+}
+
+/// An opaque token: the 24 random bytes as 48 hex characters behind a recognisable prefix.
+fn token_text(raw: &[u8; 24]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(51);
     s.push_str("mk_");
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
+    for b in raw {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     s
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 impl Store {
@@ -44,7 +71,14 @@ impl Store {
         if self.tokens.len() >= 10_000 {
             self.tokens.retain(|_, exp| *exp > now);
         }
-        let token = new_token();
+        let raw: [u8; 24] = rand::rng().random();
+        let token = token_text(&raw);
+        if self.token_log.len() < TOKEN_LOG_CAP {
+            self.token_log.push(IssuedToken {
+                raw,
+                issued_at_ms: unix_ms(),
+            });
+        }
         // A huge TTL from /_mock/config must not overflow `Instant`: cap it at ~100 years.
         let expiry = now
             .checked_add(self.cfg.token_ttl)

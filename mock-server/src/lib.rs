@@ -16,10 +16,12 @@
 mod auth;
 mod config;
 mod envelope;
+mod fault_answer;
 mod faults;
 mod files;
 mod jobs;
 mod model;
+mod padded_body;
 mod routes;
 mod seed;
 mod server;

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Request, Response, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{HeaderValue, Request, Response};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -21,16 +20,13 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
 use crate::config::MockConfig;
+use crate::fault_answer::{self, Outcome};
 use crate::faults::Action;
 use crate::routes::{self, route_id};
 use crate::state::{lock, Shared};
-use crate::stats::DROPPED;
 
 /// How long a stopping server waits for in-flight requests before cutting them off.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The body a `malformed` fault answers with.
-const MALFORMED_BODY: &str = "{\"success\":tru";
 
 /// A running mock. Stops on [`MockServer::shutdown`] or when dropped.
 pub struct MockServer {
@@ -57,9 +53,9 @@ impl MockServer {
     pub async fn bind(addr: SocketAddr, config: MockConfig) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(config, local));
-        let app = routes::router(shared.clone());
         let (stop, stop_rx) = watch::channel(false);
+        let shared = Arc::new(Shared::new(config, local, stop_rx.clone()));
+        let app = routes::router(shared.clone());
         let task = tokio::spawn(accept_loop(listener, shared, app, stop_rx));
         Ok(MockServer {
             addr: local,
@@ -176,39 +172,34 @@ async fn handle(
             Some(faults.decide(route))
         }
     };
-    let action = match decision {
-        None => Action::Pass,
-        Some(d) => {
-            if !d.latency.is_zero() {
-                tokio::time::sleep(d.latency).await;
-            }
-            d.action
-        }
+    let Some(decision) = decision else {
+        let resp = call(app, req).await;
+        lock(&shared.stats).record(route, resp.status().as_u16());
+        return Ok(with_request_id(resp, request_id));
     };
-    let resp = match action {
-        Action::Pass => call(app, req).await,
-        Action::Status(err) => err.into_response(),
-        Action::Drop => {
-            // The action happens; only the answer is lost.
-            let _ = call(app, req).await;
-            lock(&shared.stats).record(route, DROPPED);
-            return Err(DropConnection);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let outcome = match decision.action {
+        // Nothing to bend and nothing to wait for afterwards: serve in place, as without rules.
+        Action::Pass if decision.after.is_zero() => {
+            let resp = call(app, req).await;
+            lock(&shared.stats).record(route, resp.status().as_u16());
+            Outcome::Answer(resp)
         }
-        Action::Malformed => {
-            let _ = call(app, req).await;
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                MALFORMED_BODY,
-            )
-                .into_response()
-        }
+        action => fault_answer::serve(shared, app, req, route, action).await,
     };
-    lock(&shared.stats).record(route, resp.status().as_u16());
-    Ok(with_request_id(resp, request_id))
+    if !decision.after.is_zero() {
+        tokio::time::sleep(decision.after).await;
+    }
+    match outcome {
+        Outcome::Answer(resp) => Ok(with_request_id(resp, request_id)),
+        Outcome::Close => Err(DropConnection),
+    }
 }
 
-async fn call(app: Router, req: Request<Incoming>) -> Response<Body> {
+/// Runs the router on one request.
+pub async fn call(app: Router, req: Request<Incoming>) -> Response<Body> {
     match app.oneshot(req).await {
         Ok(resp) => resp,
         Err(never) => match never {},

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use tokio::sync::watch;
 
+use crate::auth::IssuedToken;
 use crate::config::{MockConfig, RuntimeConfig};
 use crate::faults::Faults;
 use crate::model::{Account, Invoice, InvoiceStatus, Job};
@@ -32,18 +34,21 @@ pub struct Shared {
     pub faults: Mutex<Faults>,
     /// Base URL used when a request carries no `Host` header.
     pub fallback_base: String,
+    /// Turns true when the server stops (streamed fault bodies watch it).
+    pub stop: watch::Receiver<bool>,
     request_counter: AtomicU64,
     request_salt: u64,
 }
 
 impl Shared {
-    /// Fresh state for `config`, served at `addr`.
-    pub fn new(config: MockConfig, addr: SocketAddr) -> Self {
+    /// Fresh state for `config`, served at `addr`, stopping when `stop` turns true.
+    pub fn new(config: MockConfig, addr: SocketAddr, stop: watch::Receiver<bool>) -> Self {
         Shared {
             store: Mutex::new(Store::new(&config)),
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Faults::new(config.seed)),
             fallback_base: format!("http://{addr}"),
+            stop,
             startup: config,
             request_counter: AtomicU64::new(0),
             request_salt: rand::rng().random(),
@@ -94,6 +99,8 @@ pub struct Store {
     pub tokens: HashMap<String, Instant>,
     /// Tokens handed out since startup.
     pub tokens_issued: u64,
+    /// Every token handed out, in order, for `GET /_mock/tokens` (capped, see `auth`).
+    pub token_log: Vec<IssuedToken>,
     /// Creates refused with 409.
     pub rejected_duplicates: u64,
     /// Seeded RNG for generated data (tax-authority codes, manual invoices).
@@ -117,6 +124,7 @@ impl Store {
             numbers: HashMap::new(),
             tokens: HashMap::new(),
             tokens_issued: 0,
+            token_log: Vec::new(),
             rejected_duplicates: 0,
             data_rng: StdRng::seed_from_u64(config.seed),
         };

@@ -1,16 +1,17 @@
-//! The control API under `/_mock/`: reset, stats, config, token expiry, faults, raw files.
+//! The control API under `/_mock/`: reset, stats, config, tokens, invoices, faults, raw files.
 //! Bodies here are plain JSON (no envelope), except errors, which use the usual error envelope.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{download, JsonBody, Seg};
+use super::{base_url, download, JsonBody, Seg};
 use crate::envelope::{ApiError, ApiResult};
 use crate::faults::FaultRule;
 use crate::state::{lock, Shared, Store};
@@ -21,7 +22,9 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_mock/reset", post(reset))
         .route("/_mock/stats", get(stats))
         .route("/_mock/config", get(get_config).post(set_config))
+        .route("/_mock/tokens", get(list_tokens))
         .route("/_mock/tokens/expire", post(expire_tokens))
+        .route("/_mock/invoices", get(list_invoices))
         .route(
             "/_mock/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -136,6 +139,40 @@ async fn expire_tokens(State(shared): State<Arc<Shared>>) -> Response {
     store.expire_tokens(Instant::now());
     let n = store.tokens.len();
     Json(json!({"expired": n})).into_response()
+}
+
+async fn list_tokens(State(shared): State<Arc<Shared>>) -> Response {
+    let now = Instant::now();
+    let store = lock(&shared.store);
+    let tokens: Vec<Value> = store
+        .token_log
+        .iter()
+        .map(|t| {
+            let text = t.text();
+            // A token missing from the map was pruned, which only happens once it expired.
+            let expired = !store.token_valid(&text, now);
+            json!({"token": text, "issued_at_ms": t.issued_at_ms, "expired": expired})
+        })
+        .collect();
+    let omitted = store
+        .tokens_issued
+        .saturating_sub(store.token_log.len() as u64);
+    drop(store);
+    Json(json!({"tokens": tokens, "omitted": omitted})).into_response()
+}
+
+async fn list_invoices(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let base = base_url(&headers, &shared);
+    let mut store = lock(&shared.store);
+    store.resolve_due(Instant::now());
+    let invoices: Vec<Value> = store
+        .order
+        .values()
+        .filter_map(|rc| store.invoices.get(rc))
+        .map(|inv| inv.detail_json(&base))
+        .collect();
+    drop(store);
+    Json(Value::Array(invoices)).into_response()
 }
 
 async fn list_faults(State(shared): State<Arc<Shared>>) -> Response {
