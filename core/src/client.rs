@@ -14,6 +14,7 @@ use crate::model::{
     CreateInvoice, FileType, Invoice, InvoiceFile, InvoiceStatus, Job, JobKind, JobState,
     JobStatus, ListInvoicesParams, ListParams, Page, ProviderAccount, ProviderAccountDetail, Usage,
 };
+use crate::reconcile::{self, reconciled};
 use crate::transport::Call;
 use crate::validate;
 
@@ -35,7 +36,7 @@ pub(crate) struct Inner {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.config.base_url.as_str())
+            .field("base_url", &self.inner.config.display_base_url)
             .field("client_id", &self.inner.config.client_id)
             .field("client_secret", &self.inner.config.client_secret)
             .field("tokens", &self.inner.tokens)
@@ -46,14 +47,46 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// The download answer before base64 decoding.
+/// The download answer. `content` is decoded from base64 while the JSON is read, straight from
+/// the response body, so a large file is held once as text and once as bytes, never copied.
 #[derive(Deserialize)]
 struct RawFile {
     #[serde(default)]
     file_type: Option<FileType>,
     #[serde(default)]
     file_name: Option<String>,
-    content: String,
+    content: Base64Content,
+}
+
+struct Base64Content(Vec<u8>);
+
+impl<'de> Deserialize<'de> for Base64Content {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Base64Content;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("base64 text")
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                let engine = base64::engine::general_purpose::STANDARD;
+                // Line breaks inside base64 are common; strip them only when present.
+                let decoded = if v.bytes().any(|b| b.is_ascii_whitespace()) {
+                    let cleaned: Vec<u8> = v.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+                    engine.decode(cleaned)
+                } else {
+                    engine.decode(v.as_bytes())
+                };
+                decoded
+                    .map(Base64Content)
+                    .map_err(|e| E::custom(format!("file content is not valid base64: {e}")))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// The create/issue answer.
@@ -92,9 +125,9 @@ impl Client {
         crate::clock::after(Instant::now(), self.inner.config.call_timeout)
     }
 
-    /// The base URL requests go to.
+    /// The base URL requests go to (a password in it shown as `***`).
     pub fn base_url(&self) -> &str {
-        self.inner.config.base_url.as_str()
+        &self.inner.config.display_base_url
     }
 
     /// Fetches (or reuses) an access token, checking the credentials. Calls fetch tokens on their
@@ -132,47 +165,36 @@ impl Client {
     /// Creates an invoice (`POST /v1/invoices/create`): a draft when `is_draft`, else signed and
     /// sent at once. Returns the job to wait on.
     ///
-    /// Exactly one invoice results per call: the request is validated first, a `reference_code`
-    /// is generated when missing and kept across retries, and a retry answered with 409
-    /// `EINVOICE_DOCUMENT_EXISTED` (an earlier attempt got through) is reconciled into a job that
-    /// is followed by reference code.
+    /// Exactly one invoice results per request object: the request is validated first, a
+    /// `reference_code` is generated when missing, kept across retries and remembered on the
+    /// object; a 409 `EINVOICE_DOCUMENT_EXISTED` is reconciled into a job that follows the
+    /// existing invoice only when that invoice matches the request (see the README's "Exactly
+    /// one invoice"), else it is a [`ErrorKind::Conflict`]. Every error after validation
+    /// carries the reference code; when the invoice may exist ([`Error::is_ambiguous`]), its
+    /// message says how to retry without creating a second one.
     pub async fn create_invoice(&self, req: &CreateInvoice) -> Result<Job> {
-        let wire = validate::prepare_create(req)?;
-        let reference_code = wire.reference_code.clone().unwrap_or_default();
-        let body =
-            serde_json::to_value(&wire).map_err(|e| Error::validation("(root)", e.to_string()))?;
-        let call = Call::post(&["v1", "invoices", "create"], Some(body));
-        match self.inner.execute::<Accepted>(&call, self.deadline()).await {
-            Ok(a) => Ok(Job {
-                kind: JobKind::Create,
-                tracking_code: Some(a.tracking_code),
-                tracking_url: a.tracking_url,
-                reference_code,
-                message: a.message,
-            }),
-            Err(e) if e.kind() == ErrorKind::Conflict && earlier_attempt_may_have_acted(&e) => {
-                tracing::warn!(reference_code, "create retried after an unclear attempt and the API already has this reference code: following the existing invoice");
-                Ok(reconciled(JobKind::Create, reference_code))
+        let deadline = self.deadline();
+        let prepared = validate::prepare_create(req)?;
+        let reference_code = prepared.reference_code.clone();
+        let call = Call::post(&["v1", "invoices", "create"]).json(&prepared.wire)?;
+        match self.inner.execute::<Accepted>(&call, deadline).await {
+            Ok(a) => Ok(accepted_job(JobKind::Create, a, reference_code)),
+            Err(e) if e.kind() == ErrorKind::Conflict => {
+                let ours = prepared.sent_before || earlier_attempt_may_have_acted(&e);
+                reconcile::after_conflict(self, &prepared.wire, reference_code, e, ours, deadline)
+                    .await
             }
-            Err(e) => Err(e.with_reference_code(Some(reference_code))),
+            Err(e) => Err(create_failed(e, reference_code)),
         }
     }
 
     /// Issues a draft (`POST /v1/invoices/issue`). Returns the job to wait on.
     pub async fn issue_invoice(&self, reference_code: &str) -> Result<Job> {
         validate::code("reference_code", reference_code)?;
-        let call = Call::post(
-            &["v1", "invoices", "issue"],
-            Some(serde_json::json!({ "reference_code": reference_code })),
-        );
+        let call = Call::post(&["v1", "invoices", "issue"])
+            .json(&serde_json::json!({ "reference_code": reference_code }))?;
         match self.inner.execute::<Accepted>(&call, self.deadline()).await {
-            Ok(a) => Ok(Job {
-                kind: JobKind::Issue,
-                tracking_code: Some(a.tracking_code),
-                tracking_url: a.tracking_url,
-                reference_code: reference_code.into(),
-                message: a.message,
-            }),
+            Ok(a) => Ok(accepted_job(JobKind::Issue, a, reference_code.into())),
             // An earlier attempt may have started the issuance; the API then refuses a second one.
             Err(e)
                 if matches!(e.kind(), ErrorKind::BadRequest | ErrorKind::Conflict)
@@ -294,22 +316,14 @@ impl Client {
     ) -> Result<InvoiceFile> {
         validate::code("reference_code", reference_code)?;
         let call = Call::get(&["v1", "invoices", reference_code, "download"])
-            .query("type", Some(file_type.as_str()));
-        let raw: RawFile = self.inner.execute(&call, self.deadline()).await?;
-        let cleaned: String = raw
-            .content
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let content = base64::engine::general_purpose::STANDARD
-            .decode(cleaned.as_bytes())
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Decode,
-                    format!("file content is not valid base64: {e}"),
-                )
-                .with_reference_code(Some(reference_code.into()))
-            })?;
+            .query("type", Some(file_type.as_str()))
+            .download();
+        let raw: RawFile = self
+            .inner
+            .execute(&call, self.deadline())
+            .await
+            .map_err(|e| e.with_reference_code(Some(reference_code.into())))?;
+        let content = raw.content.0;
         let file_type = raw.file_type.unwrap_or(file_type);
         let file_name = raw
             .file_name
@@ -324,7 +338,7 @@ impl Client {
     /// Deletes a draft for good (`POST /v1/invoices/delete/{reference_code}`).
     pub async fn delete_draft(&self, reference_code: &str) -> Result<()> {
         validate::code("reference_code", reference_code)?;
-        let call = Call::post(&["v1", "invoices", "delete", reference_code], None);
+        let call = Call::post(&["v1", "invoices", "delete", reference_code]);
         match self
             .inner
             .execute::<serde_json::Value>(&call, self.deadline())
@@ -357,6 +371,9 @@ impl ClientBuilder {
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
+            // The API never redirects; a redirect is reported, never followed (it would carry
+            // the token and the request body to another host).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 Error::new(ErrorKind::Connection, format!("could not set up HTTP: {e}"))
@@ -372,16 +389,37 @@ impl ClientBuilder {
     }
 }
 
-fn reconciled(kind: JobKind, reference_code: String) -> Job {
+/// A job for an accepted create or issue. A tracking code that cannot be used in a URL does
+/// not make the job unusable (the invoice exists by now): the job follows the reference code.
+fn accepted_job(kind: JobKind, a: Accepted, reference_code: String) -> Job {
+    let usable = validate::is_safe_segment(&a.tracking_code);
+    if !usable {
+        tracing::warn!(
+            reference_code,
+            "the API answered a tracking code that cannot be used in a URL; following the invoice by reference code"
+        );
+    }
     Job {
         kind,
-        tracking_code: None,
-        tracking_url: None,
+        tracking_code: usable.then_some(a.tracking_code),
+        tracking_url: a.tracking_url,
         reference_code,
-        message: Some(
-            "an earlier attempt of this call was accepted; following the invoice by reference code"
-                .into(),
-        ),
+        message: a.message,
+    }
+}
+
+/// A create error after validation: it always names the reference code, and when the invoice
+/// may exist it says how to retry without a duplicate.
+fn create_failed(e: Error, reference_code: String) -> Error {
+    let advice = format!(
+        "the invoice may have been created: retry with the same request object or with reference code {reference_code:?}, and the SDK will find it instead of creating a second one"
+    );
+    let ambiguous = e.is_ambiguous();
+    let e = e.with_reference_code(Some(reference_code));
+    if ambiguous {
+        e.with_advice(&advice)
+    } else {
+        e
     }
 }
 

@@ -62,10 +62,17 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Default cap on a JSON answer (see [`ClientBuilder::max_response_bytes`]).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+/// Default cap on a download answer (see [`ClientBuilder::max_download_bytes`]).
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: usize = 64 * 1024 * 1024;
+
 /// Settings of a built client.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub base_url: Url,
+    /// `base_url` for display: a password in its userinfo replaced by `***`.
+    pub display_base_url: String,
     pub client_id: String,
     pub client_secret: Secret,
     pub attempt_timeout: Duration,
@@ -73,6 +80,8 @@ pub(crate) struct Config {
     pub call_timeout: Duration,
     pub retry: RetryPolicy,
     pub user_agent: String,
+    pub max_response_bytes: usize,
+    pub max_download_bytes: usize,
 }
 
 /// Builds a [`crate::Client`]. Unset credentials and settings fall back to the environment
@@ -87,6 +96,8 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     retry: RetryPolicy,
+    max_response_bytes: Option<usize>,
+    max_download_bytes: Option<usize>,
     binding: Option<String>,
     app_info: Option<String>,
     ignore_env: bool,
@@ -98,7 +109,14 @@ impl fmt::Debug for ClientBuilder {
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
             .field("environment", &self.environment)
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(|u| {
+                    let mut u = u.to_string();
+                    crate::redact::Scrubber::default().apply(&mut u);
+                    u
+                }),
+            )
             .field("attempt_timeout", &self.attempt_timeout)
             .field("call_timeout", &self.call_timeout)
             .field("retry", &self.retry)
@@ -146,6 +164,20 @@ impl ClientBuilder {
     /// Retries after the first attempt (default 2; 0 disables retries).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.retry.max_retries = n;
+        self
+    }
+    /// Largest JSON answer the client reads, in bytes (default 8 MiB). A longer body — or an
+    /// endless one — ends the attempt with a [`crate::ErrorKind::Decode`] error as soon as the
+    /// limit is passed, and its connection is discarded, so memory stays bounded whatever a
+    /// server sends.
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.max_response_bytes = Some(n);
+        self
+    }
+    /// Largest download answer (`download_invoice`: base64 of the PDF or XML inside JSON), in
+    /// bytes (default 64 MiB).
+    pub fn max_download_bytes(mut self, n: usize) -> Self {
+        self.max_download_bytes = Some(n);
         self
     }
     /// The whole retry policy.
@@ -210,6 +242,14 @@ impl ClientBuilder {
             .or_else(|| self.env(ENV_BASE_URL))
             .unwrap_or_else(|| environment.base_url().to_string());
         let base_url = parse_base_url(&raw)?;
+        for (field, n) in [
+            ("max_response_bytes", self.max_response_bytes),
+            ("max_download_bytes", self.max_download_bytes),
+        ] {
+            if n == Some(0) {
+                return Err(Error::validation(field, "must be greater than zero"));
+            }
+        }
         for (field, d) in [
             ("timeout", self.attempt_timeout),
             ("connect_timeout", self.connect_timeout),
@@ -231,6 +271,7 @@ impl ClientBuilder {
             user_agent.push_str(app);
         }
         Ok(Config {
+            display_base_url: crate::redact::display_url(&base_url),
             base_url,
             client_id,
             client_secret,
@@ -239,14 +280,23 @@ impl ClientBuilder {
             call_timeout: self.call_timeout.unwrap_or(Duration::from_secs(120)),
             retry: self.retry,
             user_agent,
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            max_download_bytes: self
+                .max_download_bytes
+                .unwrap_or(DEFAULT_MAX_DOWNLOAD_BYTES),
         })
     }
 }
 
 /// Parses a base URL, requiring HTTPS except on loopback (the mock server).
 fn parse_base_url(raw: &str) -> Result<Url> {
-    let url = Url::parse(raw.trim())
-        .map_err(|e| Error::validation("base_url", format!("is not a URL ({e}): {raw:?}")))?;
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        let mut shown = raw.to_string();
+        crate::redact::Scrubber::default().apply(&mut shown);
+        Error::validation("base_url", format!("is not a URL ({e}): {shown:?}"))
+    })?;
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

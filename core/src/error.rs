@@ -103,8 +103,29 @@ impl ErrorKind {
         )
     }
 
-    /// The kind for an HTTP error status and API `error.code`.
+    /// The kind for an API `error.code` the SDK knows, whatever the HTTP status it came with
+    /// (the docs say to branch on the code). `None` for codes that carry no more than the status.
+    pub fn from_api_code(api_code: &str) -> Option<ErrorKind> {
+        Some(match api_code {
+            "QUOTA_EXCEEDED" | "QUOTA_HAS_BEEN_USERD_UP" => ErrorKind::QuotaExceeded,
+            "EINVOICE_DOCUMENT_EXISTED" => ErrorKind::Conflict,
+            "UNAUTHORIZED" => ErrorKind::Authentication,
+            "PERMISSION_DENIED" | "BILLING_IS_UNPAID" => ErrorKind::PermissionDenied,
+            "REGISTRATION_NOT_TAX_APPROVED"
+            | "INVOICE_DATE_BEFORE_TAX_APPROVAL"
+            | "REGISTRATION_NOT_COMPLETE"
+            | "VALIDATION_ERROR" => ErrorKind::Unprocessable,
+            "NOT_FOUND" => ErrorKind::NotFound,
+            "TOO_MANY_REQUESTS" => ErrorKind::RateLimited,
+            _ => return None,
+        })
+    }
+
+    /// The kind for an HTTP error status and API `error.code`: a known code wins, else the status.
     pub fn from_status(status: u16, api_code: Option<&str>) -> ErrorKind {
+        if let Some(kind) = api_code.and_then(ErrorKind::from_api_code) {
+            return kind;
+        }
         match status {
             400 => ErrorKind::BadRequest,
             401 => ErrorKind::Authentication,
@@ -144,10 +165,12 @@ pub struct Attempt {
 }
 
 /// An error from the SDK. Cheap to move (one box); branch on [`Error::kind`].
+#[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     message: String,
@@ -165,7 +188,8 @@ struct Inner {
     job: Option<Job>,
     last_status: Option<JobStatus>,
     history: Vec<Attempt>,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ambiguous: bool,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
@@ -189,6 +213,7 @@ impl Error {
                 job: None,
                 last_status: None,
                 history: Vec::new(),
+                ambiguous: false,
                 source: None,
             }),
         }
@@ -271,6 +296,14 @@ impl Error {
     pub fn history(&self) -> &[Attempt] {
         &self.inner.history
     }
+    /// Whether the server may have acted on the call although it failed: an attempt's outcome
+    /// is unknown (the connection dropped, an attempt timed out, the answer was a 5xx or could
+    /// not be read). For a create, the invoice may exist: retry with the same request object or
+    /// the same `reference_code`, and the SDK finds it instead of creating a second one.
+    pub fn is_ambiguous(&self) -> bool {
+        self.inner.ambiguous || self.inner.history.iter().any(|a| a.ambiguous)
+    }
+
     /// Whether retrying the same call later could succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -329,7 +362,42 @@ impl Error {
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        self.inner.source = Some(Box::new(source));
+        self.inner.source = Some(std::sync::Arc::new(source));
+        self
+    }
+    pub(crate) fn with_field(mut self, field: Option<String>) -> Self {
+        self.inner.field = field;
+        self
+    }
+    pub(crate) fn with_ambiguous(mut self, ambiguous: bool) -> Self {
+        self.inner.ambiguous = ambiguous;
+        self
+    }
+    /// Appends a sentence to the message (advice on what to do next).
+    pub(crate) fn with_advice(mut self, advice: &str) -> Self {
+        if !self.inner.message.contains(advice) {
+            self.inner.message.push_str(" (");
+            self.inner.message.push_str(advice);
+            self.inner.message.push(')');
+        }
+        self
+    }
+    /// Removes secrets from every text the error carries (message, excerpt, attempt outcomes),
+    /// so nothing a server echoed can leak a token or the client secret.
+    pub(crate) fn scrubbed(mut self, scrub: &crate::redact::Scrubber) -> Self {
+        let i = &mut *self.inner;
+        scrub.apply(&mut i.message);
+        if let Some(x) = i.body_excerpt.as_mut() {
+            scrub.apply(x);
+        }
+        for a in &mut i.history {
+            scrub.apply(&mut a.outcome);
+        }
+        if let Some(st) = i.last_status.as_mut() {
+            if let Some(m) = st.message.as_mut() {
+                scrub.apply(m);
+            }
+        }
         self
     }
 }
@@ -394,6 +462,9 @@ impl fmt::Debug for Error {
         }
         if !i.history.is_empty() {
             d.field("attempts", &i.history.len());
+        }
+        if self.is_ambiguous() {
+            d.field("ambiguous", &true);
         }
         if let Some(v) = &i.source {
             d.field("source", &v.to_string());

@@ -55,12 +55,14 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod body;
 mod client;
 mod clock;
 mod config;
 mod error;
 pub mod model;
 mod paginate;
+mod reconcile;
 pub mod redact;
 mod retry;
 mod totals;
@@ -71,7 +73,8 @@ mod wait;
 pub use auth::TokenInfo;
 pub use client::Client;
 pub use config::{
-    ClientBuilder, Environment, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT,
+    ClientBuilder, Environment, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
+    ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT,
 };
 pub use error::{Attempt, Error, ErrorKind, Result};
 pub use model::*;

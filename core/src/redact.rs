@@ -1,4 +1,4 @@
-//! Masking of secrets and buyer personal data for `Debug` output and logs.
+//! Masking of secrets and buyer personal data for `Debug` output, logs and errors.
 
 use serde_json::Value;
 
@@ -59,9 +59,273 @@ pub fn redact_json(value: &Value) -> Value {
     }
 }
 
+/// Keys whose values are scrubbed from free text (error messages, body excerpts), matched
+/// case-insensitively wherever they appear as `key: value`, `"key":"value"` or `key=value`.
+const SECRET_TEXT_KEYS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_secret",
+    "authorization",
+    "password",
+    "api_key",
+    "secret",
+    "token",
+];
+
+const REDACTED: &str = "[redacted]";
+
+/// Removes secrets from text a server or a transport produced, before it reaches an error or a
+/// log: the client's known secrets verbatim (client secret, tokens, Basic credentials), any
+/// `Bearer …`/`Basic …` credential, the value after a secret-looking key, and the password of
+/// a URL's userinfo.
+#[derive(Default)]
+pub struct Scrubber {
+    literals: Vec<String>,
+}
+
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scrubber({} secrets)", self.literals.len())
+    }
+}
+
+impl Scrubber {
+    /// A scrubber that also removes each of `secrets` verbatim (values shorter than 4
+    /// characters are ignored: they would mangle ordinary text).
+    pub fn new<I, S>(secrets: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut literals: Vec<String> = secrets
+            .into_iter()
+            .map(Into::into)
+            .filter(|s| s.chars().count() >= 4)
+            .collect();
+        // Longest first, so a secret that contains another is removed whole.
+        literals.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        literals.dedup();
+        Scrubber { literals }
+    }
+
+    /// Scrubs `text` in place.
+    pub fn apply(&self, text: &mut String) {
+        let scrubbed = self.scrub(text);
+        if scrubbed != *text {
+            *text = scrubbed;
+        }
+    }
+
+    /// A scrubbed copy of `text`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for lit in &self.literals {
+            if out.contains(lit.as_str()) {
+                out = out.replace(lit.as_str(), REDACTED);
+            }
+        }
+        out = scrub_schemes(&out);
+        out = scrub_keys(&out);
+        scrub_userinfo(&out)
+    }
+}
+
+fn is_value_byte(b: u8) -> bool {
+    !(b.is_ascii_whitespace()
+        || matches!(b, b'"' | b'\'' | b',' | b';' | b'&' | b'}' | b']' | b')'))
+}
+
+/// `Bearer abc…` / `Basic abc…` → `Bearer [redacted]`.
+fn scrub_schemes(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &lower[i..];
+        let scheme = ["bearer ", "basic "]
+            .into_iter()
+            .find(|s| rest.starts_with(s));
+        let word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        if let (Some(s), true) = (scheme, word_start) {
+            let mut j = i + s.len();
+            while j < bytes.len() && bytes[j] == b' ' {
+                j += 1;
+            }
+            let start = j;
+            while j < bytes.len() && is_value_byte(bytes[j]) {
+                j += 1;
+            }
+            if j > start && !text[start..j].starts_with(REDACTED) {
+                out.push_str(&text[i..start]);
+                out.push_str(REDACTED);
+                i = j;
+                continue;
+            }
+        }
+        // Advance by one character (not byte) to stay on UTF-8 boundaries.
+        let ch_len = text[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&text[i..i + ch_len]);
+        i += ch_len;
+    }
+    out
+}
+
+/// `"access_token":"abc"`, `token=abc`, `client_secret: abc` → the value replaced.
+fn scrub_keys(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    'outer: while i < bytes.len() {
+        for key in SECRET_TEXT_KEYS {
+            if !lower[i..].starts_with(key) {
+                continue;
+            }
+            let before_ok = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric());
+            let mut j = i + key.len();
+            // `token` inside `access_token` is handled by the longer key; a key must end here.
+            if !before_ok
+                || (j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
+            {
+                continue;
+            }
+            if j < bytes.len() && bytes[j] == b'"' {
+                j += 1;
+            }
+            while j < bytes.len() && bytes[j] == b' ' {
+                j += 1;
+            }
+            if j >= bytes.len() || !(bytes[j] == b':' || bytes[j] == b'=') {
+                continue;
+            }
+            j += 1;
+            while j < bytes.len() && bytes[j] == b' ' {
+                j += 1;
+            }
+            let quoted = j < bytes.len() && bytes[j] == b'"';
+            let start = if quoted { j + 1 } else { j };
+            let mut end = start;
+            if quoted {
+                while end < bytes.len() && bytes[end] != b'"' {
+                    end += if bytes[end] == b'\\' { 2 } else { 1 };
+                }
+                end = end.min(bytes.len());
+            } else {
+                // An unquoted value may be a scheme word followed by the credential.
+                while end < bytes.len() && is_value_byte(bytes[end]) {
+                    end += 1;
+                }
+            }
+            if end == start || text[start..end].starts_with(REDACTED) {
+                continue;
+            }
+            // JSON values that are not strings (numbers, null, objects) are not secrets.
+            if !quoted
+                && matches!(
+                    bytes[start],
+                    b'{' | b'[' | b'n' | b't' | b'f' | b'0'..=b'9' | b'-'
+                )
+            {
+                continue;
+            }
+            out.push_str(&text[i..start]);
+            out.push_str(REDACTED);
+            i = end;
+            continue 'outer;
+        }
+        let ch_len = text[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&text[i..i + ch_len]);
+        i += ch_len;
+    }
+    out
+}
+
+/// `scheme://user:password@host` → `scheme://user:***@host`.
+fn scrub_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("://") {
+        let (head, tail) = rest.split_at(pos + 3);
+        out.push_str(head);
+        let auth_end = tail
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"')
+            .unwrap_or(tail.len());
+        let authority = &tail[..auth_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push_str(":***");
+                    }
+                    None => out.push_str(userinfo),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[auth_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A URL for display: the password of its userinfo replaced by `***`.
+pub fn display_url(url: &url::Url) -> String {
+    if url.password().is_none() {
+        return url.to_string();
+    }
+    let mut shown = url.clone();
+    if shown.set_password(Some("***")).is_err() {
+        return scrub_userinfo(url.as_str());
+    }
+    shown.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrubber_removes_known_and_shaped_secrets() {
+        let s = Scrubber::new(["s3cr3t-value", "tok_123456"]);
+        let cases = [
+            (r#"{"access_token":"abc.def","expires_in":60}"#, "abc.def"),
+            (r#"{"data":{"token": "zzz-9"}}"#, "zzz-9"),
+            (
+                "header was Authorization: Bearer eyJhbGciOi.x_y-z",
+                "eyJhbGciOi",
+            ),
+            (
+                "got basic bW9ja19jbGllbnRfaWQ6c2VjcmV0",
+                "bW9ja19jbGllbnRfaWQ6c2VjcmV0",
+            ),
+            ("client_secret=s3cr3t-value&x=1", "s3cr3t-value"),
+            ("echo tok_123456 back", "tok_123456"),
+            ("url http://user:hunter22@127.0.0.1:9/v1", "hunter22"),
+            (r#"{"access_token":"unterminated"#, "unterminated"),
+        ];
+        for (text, secret) in cases {
+            let out = s.scrub(text);
+            assert!(!out.contains(secret), "{text:?} -> {out:?}");
+        }
+        // Ordinary text survives.
+        let plain = "Thông tin người mua không hợp lệ: expires_in 60, tokens_issued 2";
+        assert_eq!(s.scrub(plain), plain);
+        assert_eq!(
+            s.scrub(r#"{"expires_in":60,"token_type":"Bearer"}"#),
+            r#"{"expires_in":60,"token_type":"Bearer"}"#
+        );
+    }
+
+    #[test]
+    fn display_url_hides_the_password() {
+        let u = url::Url::parse("https://me:pw@proxy.example/x").unwrap();
+        assert_eq!(display_url(&u), "https://me:***@proxy.example/x");
+    }
 
     #[test]
     fn masks_keep_only_a_tail() {

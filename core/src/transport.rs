@@ -1,18 +1,21 @@
 //! One call on the wire: token, attempts with per-attempt timeouts, retries with backoff inside
-//! one call deadline, 401 → refresh and replay once, decoding of the API's envelope.
+//! one call deadline, 401 → refresh and replay once, bounded body reads, decoding of the API's
+//! envelope, and scrubbing of every error before it leaves.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{TokenInfo, TokenResponse};
+use crate::body::{human_bytes, read_capped, BodyError};
 use crate::client::Inner;
 use crate::error::{Attempt, Error, ErrorKind, Result};
 use crate::redact::redact_json;
@@ -27,39 +30,59 @@ pub(crate) enum Auth {
     Bearer,
 }
 
-/// A request to make: method, path segments (encoded here), query and JSON body.
+/// Which size cap applies to the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyLimit {
+    /// An ordinary JSON answer (`max_response_bytes`).
+    Json,
+    /// A file download (`max_download_bytes`).
+    Download,
+}
+
+/// A request to make: method, path segments (encoded here), query and a JSON body serialised
+/// once, then shared by every attempt.
 #[derive(Debug)]
 pub(crate) struct Call {
     pub method: Method,
     pub segments: Vec<String>,
     pub query: Vec<(&'static str, String)>,
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Bytes>,
     pub auth: Auth,
+    pub limit: BodyLimit,
 }
 
 impl Call {
-    pub(crate) fn get(segments: &[&str]) -> Call {
+    fn new(method: Method, segments: &[&str]) -> Call {
         Call {
-            method: Method::GET,
+            method,
             segments: segments.iter().map(|s| s.to_string()).collect(),
             query: Vec::new(),
             body: None,
             auth: Auth::Bearer,
+            limit: BodyLimit::Json,
         }
     }
-    pub(crate) fn post(segments: &[&str], body: Option<serde_json::Value>) -> Call {
-        Call {
-            method: Method::POST,
-            segments: segments.iter().map(|s| s.to_string()).collect(),
-            query: Vec::new(),
-            body,
-            auth: Auth::Bearer,
-        }
+    pub(crate) fn get(segments: &[&str]) -> Call {
+        Call::new(Method::GET, segments)
+    }
+    pub(crate) fn post(segments: &[&str]) -> Call {
+        Call::new(Method::POST, segments)
     }
     pub(crate) fn query(mut self, key: &'static str, value: Option<impl ToString>) -> Call {
         if let Some(v) = value {
             self.query.push((key, v.to_string()));
         }
+        self
+    }
+    /// Serialises `body` as the JSON request body (amounts keep every digit: see `money.rs`).
+    pub(crate) fn json<T: Serialize>(mut self, body: &T) -> Result<Call> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::validation("(root)", format!("cannot be written as JSON: {e}")))?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+    pub(crate) fn download(mut self) -> Call {
+        self.limit = BodyLimit::Download;
         self
     }
     fn path(&self) -> String {
@@ -76,11 +99,21 @@ struct Envelope<T> {
     error: Option<ApiErrorBody>,
 }
 
+/// The envelope's outcome fields only: read first, so an answer with `success: false` is judged
+/// by its error code whatever shape its `data` has.
+#[derive(Deserialize)]
+struct EnvelopeHead {
+    #[serde(default)]
+    success: Option<serde_json::Value>,
+    #[serde(default)]
+    error: Option<ApiErrorBody>,
+}
+
 #[derive(Deserialize, Default)]
 struct ApiErrorBody {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     code: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     message: Option<String>,
 }
 
@@ -88,21 +121,39 @@ struct ApiErrorBody {
 struct ErrorEnvelope {
     #[serde(default)]
     error: Option<ApiErrorBody>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     message: Option<String>,
+}
+
+/// A string, or `None` for any other JSON value (a server's error text must not fail decoding).
+fn lenient_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    })
 }
 
 struct RawResponse {
     status: StatusCode,
     request_id: Option<String>,
     retry_after: Option<Duration>,
+    location: Option<String>,
     body: Vec<u8>,
 }
 
+/// Why one exchange produced no response to judge.
+enum SendError {
+    Transport(reqwest::Error),
+    Body(BodyError),
+}
+
 fn excerpt(body: &[u8]) -> String {
-    let s = String::from_utf8_lossy(body);
+    let s = String::from_utf8_lossy(&body[..body.len().min(1024)]);
     let mut out: String = s.chars().take(200).collect();
-    if s.chars().count() > 200 {
+    if body.len() > 1024 || s.chars().count() > 200 {
         out.push('…');
     }
     out
@@ -119,20 +170,50 @@ struct Failure {
     retry_after: Option<Duration>,
 }
 
+impl Failure {
+    fn new(error: Error, retryable: bool, ambiguous: bool) -> Failure {
+        Failure {
+            error,
+            retryable,
+            ambiguous,
+            status: None,
+            request_id: None,
+            retry_after: None,
+        }
+    }
+    fn from(mut self, raw: &RawResponse) -> Failure {
+        self.status = Some(raw.status.as_u16());
+        self.request_id = raw.request_id.clone();
+        self
+    }
+}
+
+/// What one attempt produced.
+enum Step<T> {
+    Done(T),
+    /// The cached token was rejected: refresh it and replay (once per call).
+    ReplayAfter401(Attempt),
+    Failed(Failure),
+}
+
 impl Inner {
-    /// Runs `call` until it succeeds, fails for good, or `deadline` passes.
+    /// Runs `call` until it succeeds, fails for good, or `deadline` passes. Every error that
+    /// leaves is scrubbed of secrets.
     pub(crate) async fn execute<T: DeserializeOwned>(
-        &self,
+        self: &Arc<Self>,
         call: &Call,
         deadline: Instant,
     ) -> Result<T> {
         let span =
             tracing::debug_span!("sepay_einvoice.call", method = %call.method, path = %call.path());
-        self.execute_inner(call, deadline).instrument(span).await
+        self.execute_inner(call, deadline)
+            .instrument(span)
+            .await
+            .map_err(|e| e.scrubbed(&self.scrubber()))
     }
 
     async fn execute_inner<T: DeserializeOwned>(
-        &self,
+        self: &Arc<Self>,
         call: &Call,
         deadline: Instant,
     ) -> Result<T> {
@@ -155,46 +236,27 @@ impl Inner {
             }
             let token = match call.auth {
                 // A failed token fetch keeps its own method and path (POST /v1/token).
-                Auth::Bearer => Some(self.bearer(deadline).await?),
+                Auth::Bearer => Some(self.bearer(deadline).await.map_err(|e| {
+                    // No token, so this attempt sent nothing; an earlier one may have acted.
+                    let earlier = history.iter().any(|a| a.ambiguous);
+                    e.with_ambiguous(earlier)
+                })?),
                 Auth::Basic => None,
             };
             let budget = self.config.attempt_timeout.min(remaining);
             let attempt_started = Instant::now();
             let outcome = tokio::time::timeout(budget, self.send(call, token.as_deref())).await;
-            let failure = match outcome {
-                Err(_) => Failure {
-                    error: Error::new(
+            let step = match outcome {
+                Err(_) => Step::Failed(Failure::new(
+                    Error::new(
                         ErrorKind::Timeout,
                         format!("no complete answer within {budget:.1?}"),
                     )
                     .with_elapsed(started.elapsed()),
-                    retryable: true,
-                    ambiguous: true,
-                    status: None,
-                    request_id: None,
-                    retry_after: None,
-                },
-                Ok(Err(e)) => {
-                    // A refused connect never reached the server; anything later might have.
-                    let ambiguous = !e.is_connect();
-                    let msg = if e.is_connect() {
-                        "could not connect"
-                    } else {
-                        "connection failed"
-                    };
-                    Failure {
-                        error: Error::new(
-                            ErrorKind::Connection,
-                            format!("{msg}: {}", error_chain(&e)),
-                        )
-                        .with_source(e),
-                        retryable: true,
-                        ambiguous,
-                        status: None,
-                        request_id: None,
-                        retry_after: None,
-                    }
-                }
+                    true,
+                    true,
+                )),
+                Ok(Err(e)) => Step::Failed(self.send_failure(e)),
                 Ok(Ok(raw)) => {
                     tracing::debug!(
                         status = raw.status.as_u16(),
@@ -202,49 +264,22 @@ impl Inner {
                         elapsed_ms = attempt_started.elapsed().as_millis() as u64,
                         "response"
                     );
-                    if raw.status.is_success() {
-                        match decode::<T>(&raw) {
-                            Ok(v) => return Ok(v),
-                            Err(error) => Failure {
-                                error,
-                                retryable: true,
-                                ambiguous: true,
-                                status: Some(raw.status.as_u16()),
-                                request_id: raw.request_id,
-                                retry_after: None,
-                            },
-                        }
-                    } else {
-                        let status = raw.status.as_u16();
-                        if status == 401 && !replayed_401 {
-                            if let Some(t) = &token {
-                                // The token may have expired early or been revoked: drop it, fetch a new one, replay once.
-                                self.tokens.invalidate(t);
-                                replayed_401 = true;
-                                history.push(Attempt {
-                                    status: Some(401),
-                                    request_id: raw.request_id.clone(),
-                                    outcome: "token rejected; refreshing and replaying".into(),
-                                    delay: None,
-                                    ambiguous: false,
-                                });
-                                tracing::debug!(
-                                    "401 with a cached token: refreshing and replaying once"
-                                );
-                                continue;
-                            }
-                        }
-                        let error = api_error(&raw);
-                        Failure {
-                            retryable: retryable_status(status),
-                            ambiguous: status >= 500 || status == 408,
-                            status: Some(status),
-                            request_id: raw.request_id,
-                            retry_after: raw.retry_after,
-                            error,
-                        }
-                    }
+                    self.judge(&raw, token.as_deref(), replayed_401)
                 }
+            };
+            let failure = match step {
+                Step::Done(v) => return Ok(v),
+                Step::ReplayAfter401(attempt) => {
+                    replayed_401 = true;
+                    history.push(attempt);
+                    tracing::debug!("401 with a cached token: refreshing and replaying once");
+                    continue;
+                }
+                Step::Failed(f) => f,
+            };
+            let failure = Failure {
+                error: failure.error.scrubbed(&self.scrubber()),
+                ..failure
             };
             history.push(Attempt {
                 status: failure.status,
@@ -287,15 +322,138 @@ impl Inner {
         }
     }
 
-    /// One HTTP exchange, reading the whole body.
+    /// Classifies a transport or body-read failure.
+    fn send_failure(&self, e: SendError) -> Failure {
+        match e {
+            SendError::Transport(e) => {
+                // A refused connect never reached the server; anything later might have.
+                let e = e.without_url();
+                let (msg, ambiguous) = if e.is_connect() {
+                    ("could not connect", false)
+                } else {
+                    ("connection failed", true)
+                };
+                Failure::new(
+                    Error::new(ErrorKind::Connection, format!("{msg}: {}", error_chain(&e)))
+                        .with_source(e),
+                    true,
+                    ambiguous,
+                )
+            }
+            SendError::Body(BodyError::Transport(e)) => {
+                let e = e.without_url();
+                Failure::new(
+                    Error::new(
+                        ErrorKind::Connection,
+                        format!(
+                            "connection failed while reading the answer: {}",
+                            error_chain(&e)
+                        ),
+                    )
+                    .with_source(e),
+                    true,
+                    true,
+                )
+            }
+            SendError::Body(BodyError::TooLarge { limit, declared }) => {
+                let setting = "max_response_bytes / max_download_bytes";
+                let said = declared.map_or(String::new(), |n| format!(" (it announced {n} bytes)"));
+                // Too large is unreadable: retried like a garbled answer, and just as ambiguous.
+                Failure::new(
+                    Error::new(
+                        ErrorKind::Decode,
+                        format!(
+                            "response body is larger than the {} limit{said}; the connection was discarded (raise {setting} if the answer is legitimate)",
+                            human_bytes(limit as u64)
+                        ),
+                    ),
+                    true,
+                    true,
+                )
+            }
+        }
+    }
+
+    /// Judges a response: a value, a 401 to replay, or a failure.
+    fn judge<T: DeserializeOwned>(
+        &self,
+        raw: &RawResponse,
+        token: Option<&str>,
+        replayed_401: bool,
+    ) -> Step<T> {
+        let status = raw.status.as_u16();
+        if raw.status.is_success() {
+            return match decode::<T>(raw) {
+                Ok(v) => Step::Done(v),
+                Err(Decoded::Refused(error)) => {
+                    // `success: false`: the API answered; its code decides.
+                    let kind = error.kind();
+                    Step::Failed(
+                        Failure::new(
+                            error,
+                            matches!(kind, ErrorKind::Server | ErrorKind::RateLimited),
+                            kind == ErrorKind::Server,
+                        )
+                        .from(raw),
+                    )
+                }
+                Err(Decoded::Unreadable(error)) => {
+                    Step::Failed(Failure::new(error, true, true).from(raw))
+                }
+            };
+        }
+        if raw.status.is_redirection() {
+            // The API never redirects; following one would send the body (buyer data) and the
+            // token to wherever the answer points.
+            let target = raw
+                .location
+                .as_deref()
+                .map(|l| format!(" to {:?}", crate::redact::Scrubber::default().scrub(l)))
+                .unwrap_or_default();
+            let error = Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "unexpected redirect: HTTP {status}{target}; the SePay API does not redirect, so the SDK does not follow it (check base_url)"
+                ),
+            )
+            .with_status(status);
+            return Step::Failed(Failure::new(error, false, true).from(raw));
+        }
+        if status == 401 && !replayed_401 {
+            if let Some(t) = token {
+                // The token may have expired early or been revoked: drop it, fetch a new one,
+                // replay once.
+                self.tokens.invalidate(t);
+                return Step::ReplayAfter401(Attempt {
+                    status: Some(401),
+                    request_id: raw.request_id.clone(),
+                    outcome: "token rejected; refreshing and replaying".into(),
+                    delay: None,
+                    ambiguous: false,
+                });
+            }
+        }
+        let error = api_error(raw);
+        let mut f = Failure::new(
+            error,
+            retryable_status(status),
+            status >= 500 || status == 408,
+        )
+        .from(raw);
+        f.retry_after = raw.retry_after;
+        Step::Failed(f)
+    }
+
+    /// One HTTP exchange, reading the whole body within its size cap.
     async fn send(
         &self,
         call: &Call,
         token: Option<&str>,
-    ) -> std::result::Result<RawResponse, reqwest::Error> {
+    ) -> std::result::Result<RawResponse, SendError> {
         let mut url = self.config.base_url.clone();
         if let Ok(mut segs) = url.path_segments_mut() {
             segs.pop_if_empty();
+            // `push` percent-encodes each segment; validation already refused `.`/`..`.
             for s in &call.segments {
                 segs.push(s);
             }
@@ -317,52 +475,95 @@ impl Inner {
         };
         if let Some(body) = &call.body {
             if tracing::enabled!(tracing::Level::TRACE) {
-                tracing::trace!(body = %redact_json(body), "request body");
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+                    tracing::trace!(body = %redact_json(&v), "request body");
+                }
             }
-            req = req.json(body);
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
         }
-        let resp = req.send().await?;
+        let resp = req.send().await.map_err(SendError::Transport)?;
         let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.bytes().await?.to_vec();
+        let headers = resp.headers();
         let request_id = headers
             .get("x-request-id")
             .or_else(|| headers.get("request-id"))
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            .map(|s| s.chars().take(128).collect());
+        let retry_after = retry_after(headers);
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(512).collect());
+        let limit = match call.limit {
+            BodyLimit::Json => self.config.max_response_bytes,
+            BodyLimit::Download => self.config.max_download_bytes,
+        };
+        let body = read_capped(resp, limit).await.map_err(SendError::Body)?;
         Ok(RawResponse {
             status,
             request_id,
-            retry_after: retry_after(&headers),
+            retry_after,
+            location,
             body,
         })
     }
 
     /// The bearer token, fetching one if needed (bounded by the caller's deadline).
-    pub(crate) async fn bearer(&self, deadline: Instant) -> Result<Arc<str>> {
+    pub(crate) async fn bearer(self: &Arc<Self>, deadline: Instant) -> Result<Arc<str>> {
         self.token(deadline).await.map(|(t, _)| t)
     }
 
-    pub(crate) async fn token(&self, deadline: Instant) -> Result<(Arc<str>, TokenInfo)> {
-        self.tokens.get(|| self.fetch_token(deadline)).await
+    /// A valid token: the cached one, or the result of the one fetch in flight (started here
+    /// when none is). The fetch runs on its own task with its own deadline, so a caller whose
+    /// deadline is shorter gives up waiting at its deadline without cancelling it for others.
+    pub(crate) async fn token(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Result<(Arc<str>, TokenInfo)> {
+        let inner = self.clone();
+        self.tokens
+            .get(deadline, move || {
+                Box::pin(async move {
+                    let fetch_deadline =
+                        crate::clock::after(Instant::now(), inner.config.call_timeout);
+                    inner.fetch_token(fetch_deadline).await
+                })
+            })
+            .await
+            .map_err(|e| e.scrubbed(&self.scrubber()))
     }
 
     // Boxed: the token call goes through `execute`, which itself asks for tokens.
     fn fetch_token(
-        &self,
+        self: Arc<Self>,
         deadline: Instant,
-    ) -> Pin<Box<dyn Future<Output = Result<TokenResponse>> + Send + '_>> {
+    ) -> Pin<Box<dyn Future<Output = Result<TokenResponse>> + Send>> {
         Box::pin(async move {
-            let call = Call {
-                method: Method::POST,
-                segments: vec!["v1".into(), "token".into()],
-                query: Vec::new(),
-                body: None,
-                auth: Auth::Basic,
-            };
+            let mut call = Call::post(&["v1", "token"]);
+            call.auth = Auth::Basic;
             tracing::debug!("fetching an access token");
-            self.execute::<TokenResponse>(&call, deadline).await
+            let resp = self.execute::<TokenResponse>(&call, deadline).await?;
+            resp.check().map_err(|e| e.with_call("POST", "/v1/token"))?;
+            Ok(resp)
         })
+    }
+
+    /// A scrubber for this client's secrets: client secret, Basic credentials, URL password
+    /// and the tokens it has held.
+    pub(crate) fn scrubber(&self) -> crate::redact::Scrubber {
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.config.client_id, self.config.client_secret.0
+        ));
+        let mut secrets = vec![self.config.client_secret.0.clone(), basic];
+        if let Some(p) = self.config.base_url.password() {
+            secrets.push(p.to_string());
+        }
+        secrets.extend(self.tokens.recent().iter().map(|t| t.to_string()));
+        crate::redact::Scrubber::new(secrets)
     }
 }
 
@@ -380,25 +581,69 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-fn decode<T: DeserializeOwned>(raw: &RawResponse) -> Result<T> {
+/// Why a 2xx answer gave no value.
+enum Decoded {
+    /// `success: false`: the API refused, with its code.
+    Refused(Error),
+    /// The body could not be read as the expected envelope.
+    Unreadable(Error),
+}
+
+fn decode<T: DeserializeOwned>(raw: &RawResponse) -> std::result::Result<T, Decoded> {
     let fail = |msg: String| {
-        Error::new(ErrorKind::Decode, msg)
-            .with_status(raw.status.as_u16())
-            .with_excerpt(excerpt(&raw.body))
-            .with_request_id(raw.request_id.clone())
-    };
-    let env: Envelope<T> = serde_json::from_slice(&raw.body)
-        .map_err(|e| fail(format!("unreadable response body: {e}")))?;
-    if env.success == Some(false) {
-        let err = env.error.unwrap_or_default();
-        return Err(Error::new(
-            ErrorKind::from_status(400, err.code.as_deref()),
-            err.message
-                .unwrap_or_else(|| "the API reported a failure".into()),
+        Decoded::Unreadable(
+            Error::new(ErrorKind::Decode, msg)
+                .with_status(raw.status.as_u16())
+                .with_excerpt(excerpt(&raw.body))
+                .with_request_id(raw.request_id.clone()),
         )
-        .with_status(raw.status.as_u16())
-        .with_api_code(err.code)
-        .with_request_id(raw.request_id.clone()));
+    };
+    // The outcome first: a refusal is judged by its code, whatever shape `data` has.
+    if let Ok(head) = serde_json::from_slice::<EnvelopeHead>(&raw.body) {
+        if head.success == Some(serde_json::Value::Bool(false)) {
+            let err = head.error.unwrap_or_default();
+            let kind = err
+                .code
+                .as_deref()
+                .and_then(ErrorKind::from_api_code)
+                .unwrap_or(ErrorKind::BadRequest);
+            return Err(Decoded::Refused(
+                Error::new(
+                    kind,
+                    err.message
+                        .unwrap_or_else(|| "the API reported a failure".into()),
+                )
+                .with_status(raw.status.as_u16())
+                .with_api_code(err.code)
+                .with_request_id(raw.request_id.clone()),
+            ));
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(&raw.body);
+    let env: Envelope<T> = match serde_path_to_error::deserialize(&mut de) {
+        Ok(env) => env,
+        Err(e) => {
+            let at = e.path().to_string();
+            let what = crate::validate::describe_serde_error(e.inner());
+            return Err(fail(if at == "." {
+                format!("unreadable response body: {what}")
+            } else {
+                format!("unreadable response body at {at}: {what}")
+            }));
+        }
+    };
+    if env.success == Some(false) {
+        // Unreachable in practice (handled above); kept so a refusal is never read as data.
+        let err = env.error.unwrap_or_default();
+        return Err(Decoded::Refused(
+            Error::new(
+                ErrorKind::BadRequest,
+                err.message
+                    .unwrap_or_else(|| "the API reported a failure".into()),
+            )
+            .with_status(raw.status.as_u16())
+            .with_api_code(err.code),
+        ));
     }
     env.data
         .ok_or_else(|| fail("response has no \"data\"".into()))
@@ -429,9 +674,64 @@ fn api_error(raw: &RawResponse) -> Error {
         .with_api_code(code)
         .with_request_id(raw.request_id.clone())
         .with_retry_after(raw.retry_after);
-    if !unreadable {
-        return e;
+    if unreadable {
+        e = e.with_excerpt(excerpt(&raw.body));
     }
-    e = e.with_excerpt(excerpt(&raw.body));
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(status: u16, body: &str) -> RawResponse {
+        RawResponse {
+            status: StatusCode::from_u16(status).unwrap(),
+            request_id: None,
+            retry_after: None,
+            location: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_in_a_200_is_mapped_by_its_code() {
+        let r = raw(
+            200,
+            r#"{"success":false,"error":{"code":"QUOTA_EXCEEDED","message":"hết hạn ngạch"}}"#,
+        );
+        match decode::<serde_json::Value>(&r) {
+            Err(Decoded::Refused(e)) => {
+                assert_eq!(e.kind(), ErrorKind::QuotaExceeded);
+                assert_eq!(e.api_code(), Some("QUOTA_EXCEEDED"));
+            }
+            _ => panic!("expected a refusal"),
+        }
+        let r = raw(
+            200,
+            r#"{"success":false,"data":[1,2],"error":{"code":"X"}}"#,
+        );
+        assert!(matches!(
+            decode::<String>(&r),
+            Err(Decoded::Refused(e)) if e.kind() == ErrorKind::BadRequest
+        ));
+    }
+
+    #[test]
+    fn unreadable_answers_name_the_place_not_the_value() {
+        let r = raw(200, r#"{"success":true,"data":{"access_token":12345678}}"#);
+        match decode::<TokenResponse>(&r) {
+            Err(Decoded::Unreadable(e)) => {
+                assert!(e.message().contains("data.access_token"), "{}", e.message());
+                assert!(!e.message().contains("12345678"), "{}", e.message());
+            }
+            _ => panic!("expected an unreadable answer"),
+        }
+    }
+
+    #[test]
+    fn excerpts_are_short() {
+        let big = "x".repeat(10_000);
+        assert!(excerpt(big.as_bytes()).chars().count() <= 201);
+    }
 }

@@ -99,13 +99,45 @@ fn next_pause(interval: Duration, remaining: Duration) -> Duration {
     pause.min(latest)
 }
 
+/// Whether a failed poll leaves the wait going: a status check is a GET, so a dropped
+/// connection, a timeout, a 5xx, a 429 or a garbled answer is retried within the wait deadline.
+fn transient(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::Connection
+            | ErrorKind::Timeout
+            | ErrorKind::Server
+            | ErrorKind::RateLimited
+            | ErrorKind::Decode
+    )
+}
+
 impl Client {
     /// Polls `job` until it succeeds (returning the invoice), fails ([`ErrorKind::InvoiceFailed`])
     /// or the wait deadline passes ([`ErrorKind::WaitTimeout`], carrying the job so the wait can
-    /// be resumed). Transient poll failures (connection, 5xx, 429, timeouts) do not end the wait;
-    /// other errors do. Dropping the future cancels the wait and any request in flight.
+    /// be resumed). Transient poll failures (connection, 5xx, 429, timeouts, unreadable answers)
+    /// do not end the wait; other errors do. Whatever ends a wait, the error carries the job and
+    /// its reference code. Dropping the future cancels the wait and any request in flight.
     pub async fn wait_for_status(&self, job: &Job, options: WaitOptions) -> Result<Invoice> {
         options.check()?;
+        let last_status = std::sync::Mutex::new(None::<JobStatus>);
+        self.wait_inner(job, options, &last_status)
+            .await
+            .map_err(|e| {
+                if e.job().is_some() {
+                    return e;
+                }
+                let last = last_status.lock().map(|mut l| l.take()).unwrap_or_default();
+                e.with_job(job.clone(), last)
+            })
+    }
+
+    async fn wait_inner(
+        &self,
+        job: &Job,
+        options: WaitOptions,
+        last_seen: &std::sync::Mutex<Option<JobStatus>>,
+    ) -> Result<Invoice> {
         let started = Instant::now();
         let deadline = crate::clock::after(started, options.timeout);
         let mut interval = options.poll_interval;
@@ -134,10 +166,15 @@ impl Client {
                             return Err(Error::new(ErrorKind::InvoiceFailed, msg)
                                 .with_job(job.clone(), Some(status)));
                         }
-                        _ => last = Some(status),
+                        _ => {
+                            if let Ok(mut l) = last_seen.lock() {
+                                *l = Some(status.clone());
+                            }
+                            last = Some(status)
+                        }
                     }
                 }
-                Err(e) if e.is_retryable() => {
+                Err(e) if transient(&e) => {
                     tracing::debug!(error = %e, "poll failed; still waiting");
                     last_error = Some(e);
                 }
@@ -167,10 +204,13 @@ impl Client {
         if let Some(inv) = status.invoice {
             return Ok(inv);
         }
-        // Success without the invoice in the answer: read it.
+        // Success without the invoice in the answer: read it (by the job's own reference code
+        // when the answer's is unusable in a URL).
         let reference = status
             .reference_code
+            .filter(|r| crate::validate::is_safe_segment(r))
             .unwrap_or_else(|| job.reference_code.clone());
+        crate::validate::code("job.reference_code", &reference)?;
         let call = crate::transport::Call::get(&["v1", "invoices", &reference]);
         self.inner.execute(&call, deadline).await
     }
@@ -183,6 +223,7 @@ impl Client {
     ) -> Result<Invoice> {
         options.check()?;
         let job = self.create_invoice(req).await?;
+        // The invoice exists from here on: every error names it (see `wait_for_status`).
         self.wait_for_status(&job, options).await
     }
 

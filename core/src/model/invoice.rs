@@ -7,15 +7,22 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::enums::{BuyerType, Currency, InvoiceStatus, LineType, PaymentMethod, Source, TaxRate};
-use super::money::{de_opt_decimal, ser_opt_number};
+use super::money::{de_opt_decimal, de_opt_decimal_strict, ser_opt_number};
+use super::reference::SentReference;
 use crate::redact::mask_opt;
 
 /// The buyer on an invoice. Every field is optional for the API; personal fields are masked in
-/// `Debug` output.
+/// `Debug` output. Unknown keys are refused when reading a request (a misspelt field would
+/// otherwise vanish from the invoice).
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Buyer {
-    /// `personal` or `company`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    /// `personal` or `company` (`buyer_type` is accepted as another name for it).
+    #[serde(
+        rename = "type",
+        alias = "buyer_type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub buyer_type: Option<BuyerType>,
     /// Display name (a person or a company).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,7 +66,7 @@ impl fmt::Debug for Buyer {
     }
 }
 
-/// One line of an invoice to create.
+/// One line of an invoice to create. Unknown keys are refused when reading a request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineItem {
     /// Line number; the SDK numbers lines 1, 2, 3… when it is left out.
@@ -80,7 +87,7 @@ pub struct LineItem {
     /// Quantity, at most 2 decimal places.
     #[serde(
         default,
-        deserialize_with = "de_opt_decimal",
+        deserialize_with = "de_opt_decimal_strict",
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
@@ -88,7 +95,7 @@ pub struct LineItem {
     /// Unit price.
     #[serde(
         default,
-        deserialize_with = "de_opt_decimal",
+        deserialize_with = "de_opt_decimal_strict",
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
@@ -99,7 +106,7 @@ pub struct LineItem {
     /// Discount on the line in **percent** (the API's name is misleading).
     #[serde(
         default,
-        deserialize_with = "de_opt_decimal",
+        deserialize_with = "de_opt_decimal_strict",
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
@@ -107,7 +114,7 @@ pub struct LineItem {
     /// Discount on the line as an amount (wins over `discount_tax`).
     #[serde(
         default,
-        deserialize_with = "de_opt_decimal",
+        deserialize_with = "de_opt_decimal_strict",
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
@@ -115,7 +122,7 @@ pub struct LineItem {
     /// Amount before discount and tax; the discounted amount on a trade-discount line (type 3).
     #[serde(
         default,
-        deserialize_with = "de_opt_decimal",
+        deserialize_with = "de_opt_decimal_strict",
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
@@ -123,7 +130,7 @@ pub struct LineItem {
     /// Line amount (older API pages; still sent when given).
     #[serde(
         default,
-        deserialize_with = "de_opt_decimal",
+        deserialize_with = "de_opt_decimal_strict",
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
@@ -171,8 +178,12 @@ impl LineItem {
 
 /// A request to create an invoice (`POST /v1/invoices/create`).
 ///
-/// `reference_code` is the idempotency key: the SDK fills a UUID v4 when it is empty and keeps
-/// it across retries, so one call creates at most one invoice.
+/// `reference_code` is the idempotency key: when it is empty the SDK generates a UUID v4 the
+/// first time this object is sent, keeps it across retries, and remembers it on the object
+/// ([`CreateInvoice::sent_reference`]), so sending the *same object* again — after an error or
+/// a crash of the code around it — finds the invoice instead of creating a second one. A clone
+/// starts without it: two identical sales are two invoices. Unknown keys are refused when
+/// reading a request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateInvoice {
     /// Your unique reference for the invoice (generated when empty).
@@ -212,7 +223,7 @@ pub struct CreateInvoice {
     /// Final total including tax, a whole number; computed by the API when left out.
     #[serde(
         default,
-        deserialize_with = "de_opt_decimal",
+        deserialize_with = "de_opt_decimal_strict",
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
@@ -223,12 +234,26 @@ pub struct CreateInvoice {
     /// Seller's store name (older API pages; sent when given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_store_name: Option<String>,
+    /// The reference code this object was sent with, kept by the SDK (never serialised; empty
+    /// in a clone).
+    #[serde(skip)]
+    pub sent_reference: SentReference,
 }
 
 impl CreateInvoice {
+    /// The reference code a create with this object uses: `reference_code` when set, else the
+    /// one the SDK generated when the object was first sent (`None` before that).
+    pub fn effective_reference_code(&self) -> Option<String> {
+        self.reference_code
+            .clone()
+            .or_else(|| self.sent_reference.get())
+    }
+
     /// Reads a request from JSON with the API's field names (what the bindings pass in). A field of
-    /// the wrong type is a [`crate::ErrorKind::Validation`] error naming its path.
+    /// the wrong type, or a key the request does not have (`tax_rates`), is a
+    /// [`crate::ErrorKind::Validation`] error naming its path.
     pub fn from_json(value: serde_json::Value) -> crate::Result<Self> {
+        crate::validate::check_create_keys(&value)?;
         crate::validate::from_json(value)
     }
 }

@@ -6,6 +6,7 @@ mod job;
 pub(crate) mod money;
 mod page;
 mod provider;
+mod reference;
 mod usage;
 
 pub use enums::{
@@ -16,6 +17,7 @@ pub use invoice::{Buyer, CreateInvoice, Invoice, InvoiceItem, LineItem};
 pub use job::{Job, JobStatus};
 pub use page::{ListInvoicesParams, ListParams, Page, Paging};
 pub use provider::{InvoiceTemplate, ProviderAccount, ProviderAccountDetail};
+pub use reference::SentReference;
 pub use usage::{InvoiceFile, Usage};
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
 //! Serde helpers for money. The API writes amounts as JSON numbers in requests and totals, and as
 //! strings ("100000.00") in invoice lines; the SDK holds them as `Decimal` and never as a float.
+//!
+//! Two readers: a lenient one for what the API answers (numbers, strings, blanks as absent) and
+//! a strict one for what callers send (a blank string is an error, not "no amount"). Neither
+//! puts the value in its error message: amounts sit next to buyer data in the same payloads.
 
 use std::fmt;
 use std::str::FromStr;
@@ -7,7 +11,7 @@ use std::str::FromStr;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::de::{self, Deserializer, Visitor};
-use serde::Serializer;
+use serde::{Serialize, Serializer};
 
 struct DecimalVisitor;
 
@@ -34,13 +38,26 @@ impl Visitor<'_> for DecimalVisitor {
     }
 }
 
-/// Parses a decimal from text, accepting plain and scientific notation.
+/// Parses a decimal from text, accepting plain and scientific notation. The error does not
+/// repeat the text.
 pub(crate) fn parse_decimal(s: &str) -> Result<Decimal, String> {
     let t = s.trim();
+    if t.is_empty() {
+        return Err("expected a decimal number, got an empty string".into());
+    }
+    if t.len() > 64 {
+        return Err("expected a decimal number, got a string of more than 64 characters".into());
+    }
     Decimal::from_str(t)
         .or_else(|_| Decimal::from_scientific(t))
         .map(|d| d.normalize())
-        .map_err(|_| format!("not a decimal number: {s:?}"))
+        .map_err(|_| {
+            if t.eq_ignore_ascii_case("nan") || t.to_ascii_lowercase().contains("inf") {
+                "NaN and infinity are not amounts".to_string()
+            } else {
+                "expected a decimal number such as \"100000\" or \"1.5\"".to_string()
+            }
+        })
 }
 
 /// Deserializes a required decimal from a number or a string.
@@ -48,55 +65,63 @@ pub(crate) fn de_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::
     d.deserialize_any(DecimalVisitor)
 }
 
-/// Deserializes an optional decimal from a number, a string or null.
-pub(crate) fn de_opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    struct OptVisitor;
-    impl<'de> Visitor<'de> for OptVisitor {
-        type Value = Option<Decimal>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a decimal number or null")
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            de_decimal(d).map(Some)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            DecimalVisitor.visit_i64(v).map(Some)
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            DecimalVisitor.visit_u64(v).map(Some)
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            DecimalVisitor.visit_f64(v).map(Some)
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            if v.trim().is_empty() {
-                return Ok(None);
-            }
-            DecimalVisitor.visit_str(v).map(Some)
-        }
-    }
-    d.deserialize_any(OptVisitor)
+/// An optional decimal; `strict` refuses a blank string instead of reading it as absent.
+struct OptVisitor {
+    strict: bool,
 }
 
-/// Writes a decimal as a JSON number, the way the API wants amounts in requests. Whole values are
-/// written as integers; others through `f64`, which keeps up to 15 significant digits exact.
+impl<'de> Visitor<'de> for OptVisitor {
+    type Value = Option<Decimal>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal number or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        DecimalVisitor.visit_i64(v).map(Some)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        DecimalVisitor.visit_u64(v).map(Some)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        DecimalVisitor.visit_f64(v).map(Some)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v.trim().is_empty() && !self.strict {
+            return Ok(None);
+        }
+        DecimalVisitor.visit_str(v).map(Some)
+    }
+}
+
+/// Deserializes an optional decimal the API sent: a number, a string, null or a blank string.
+pub(crate) fn de_opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    d.deserialize_any(OptVisitor { strict: false })
+}
+
+/// Deserializes an optional decimal a caller sent: a number, a numeric string or null. A blank
+/// string is an error: reading it as "no amount" would silently change the invoice.
+pub(crate) fn de_opt_decimal_strict<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Decimal>, D::Error> {
+    d.deserialize_any(OptVisitor { strict: true })
+}
+
+/// Writes a decimal as a JSON number, the way the API wants amounts in requests, with the
+/// decimal's own digits: `999999999999999.99` goes out exactly, never through a float.
 pub(crate) fn ser_number<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     let n = v.normalize();
-    if n.fract().is_zero() {
-        if let Some(i) = n.to_i64() {
-            return s.serialize_i64(i);
-        }
-    }
-    match n.to_f64() {
-        Some(f) => s.serialize_f64(f),
-        None => Err(serde::ser::Error::custom("amount out of range")),
-    }
+    // `Decimal`'s text is plain digits (no exponent), which is a valid JSON number.
+    let raw = serde_json::value::RawValue::from_string(n.to_string())
+        .map_err(serde::ser::Error::custom)?;
+    raw.serialize(s)
 }
 
 /// [`ser_number`] for optional fields (skipped when `None` by the field attribute).
@@ -111,10 +136,61 @@ pub(crate) fn ser_opt_number<S: Serializer>(v: &Option<Decimal>, s: S) -> Result
 pub(crate) fn de_u64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let v = de_decimal(d)?;
     if v.is_sign_negative() || !v.fract().is_zero() {
-        return Err(de::Error::custom(format!(
-            "expected a whole count, got {v}"
-        )));
+        return Err(de::Error::custom("expected a whole count of 0 or more"));
     }
     v.to_u64()
         .ok_or_else(|| de::Error::custom("count out of range"))
+}
+
+/// [`de_u64_lenient`] for an optional count (null or absent → `None`).
+pub(crate) fn de_opt_u64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match de_opt_decimal(d)? {
+        None => Ok(None),
+        Some(v) if v.is_sign_negative() || !v.fract().is_zero() => {
+            Err(de::Error::custom("expected a whole count of 0 or more"))
+        }
+        Some(v) => v
+            .to_u64()
+            .map(Some)
+            .ok_or_else(|| de::Error::custom("count out of range")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Amount {
+        #[serde(serialize_with = "ser_number")]
+        v: Decimal,
+    }
+
+    #[test]
+    fn every_digit_goes_out() {
+        for text in [
+            "999999999999999.99",
+            "0.1",
+            "100000",
+            "-5",
+            "123456789012345.678901",
+        ] {
+            let d: Decimal = text.parse().unwrap();
+            let json = serde_json::to_string(&Amount { v: d }).unwrap();
+            assert_eq!(json, format!("{{\"v\":{text}}}"));
+        }
+        let d: Decimal = "100000.000".parse().unwrap();
+        assert_eq!(
+            serde_json::to_string(&Amount { v: d }).unwrap(),
+            "{\"v\":100000}"
+        );
+    }
+
+    #[test]
+    fn messages_do_not_repeat_the_input() {
+        let e = parse_decimal("0909123456x").unwrap_err();
+        assert!(!e.contains("0909123456"), "{e}");
+        assert!(parse_decimal("  ").is_err());
+        assert!(parse_decimal("NaN").unwrap_err().contains("NaN"));
+    }
 }
