@@ -66,6 +66,7 @@ const FIELDS = [
   'job',
   'lastStatus',
   'retryable',
+  'ambiguous',
 ]
 
 /** Base class of every error the SDK raises. */
@@ -164,21 +165,111 @@ function convertError(err, signal) {
 // Value translation (JS → JSON); keys are camelCased/snake_cased by the addon
 // ---------------------------------------------------------------------------------------------
 
-function toWire(value) {
+/** Deepest nesting accepted in input (a real request is 4 levels deep). */
+const MAX_DEPTH = 32
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** The API's name of a key (the addon snake_cases keys the same way). */
+function snakeKey(key) {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+}
+
+function childPath(path, key) {
+  if (typeof key === 'number') return `${path}[${key}]`
+  return path ? `${path}.${snakeKey(key)}` : snakeKey(key)
+}
+
+function badInput(path, message) {
+  const field = path || '(root)'
+  return new ValidationError(`${field}: ${message}`, { kind: 'Validation', code: 'VALIDATION', field })
+}
+
+/**
+ * JavaScript value → JSON the addon accepts: drops `undefined`, bigint → string, Date → ISO
+ * string, NaN/±Infinity → their text (the core rejects them with the field's path). Input that
+ * cannot become JSON — a function, a symbol, a cycle, text with a lone surrogate, nesting
+ * deeper than 32 — throws a ValidationError naming the field.
+ */
+function toWire(value, path = '', depth = 0, seen = new Set()) {
+  if (depth > MAX_DEPTH) throw badInput(path, 'is nested too deeply')
   if (value === undefined || value === null) return value
-  if (typeof value === 'bigint') return value.toString()
-  if (value instanceof Date) return value.toISOString()
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toWire(v)))
-  if (typeof value === 'object') {
-    if (typeof value.toJSON === 'function') return toWire(value.toJSON())
+  switch (typeof value) {
+    case 'bigint':
+      return value.toString()
+    case 'number':
+      return Number.isFinite(value) ? value : String(value)
+    case 'string':
+      if (LONE_SURROGATE.test(value)) throw badInput(path, 'is not valid text (it contains a lone surrogate)')
+      return value
+    case 'boolean':
+      return value
+    case 'function':
+    case 'symbol':
+      throw badInput(path, `has an unsupported type (${typeof value})`)
+    default:
+      break
+  }
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw badInput(path, 'is an invalid Date')
+    return value.toISOString()
+  }
+  if (seen.has(value)) throw badInput(path, 'refers to itself (a cycle)')
+  seen.add(value)
+  try {
+    if (Array.isArray(value)) {
+      return value.map((v, i) => (v === undefined ? null : toWire(v, childPath(path, i), depth + 1, seen)))
+    }
+    if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) {
+      throw badInput(path, 'has an unsupported type (binary data)')
+    }
+    if (typeof value.toJSON === 'function') return toWire(value.toJSON(), path, depth + 1, seen)
     const out = {}
     for (const key of Object.keys(value)) {
       const v = value[key]
-      if (v !== undefined && typeof v !== 'function') out[key] = toWire(v)
+      if (v !== undefined) out[key] = toWire(v, childPath(path, key), depth + 1, seen)
     }
     return out
+  } finally {
+    seen.delete(value)
   }
-  return value
+}
+
+/** Arguments for the addon: bad input becomes a rejected promise, like every other error. */
+function wireOrReject(value, path) {
+  try {
+    return [toWire(value, path), null]
+  } catch (e) {
+    return [undefined, e]
+  }
+}
+
+/**
+ * Reference codes the SDK sent request objects with: sending the same object again reuses its
+ * code, so a retry finds the invoice instead of creating a second one. A WeakMap, so the
+ * caller's object is never modified and a copy of it (a new sale) starts without a code.
+ */
+const sentReferences = new WeakMap()
+
+function sentReferenceOf(request) {
+  return request !== null && typeof request === 'object' ? sentReferences.get(request) || null : null
+}
+
+function rememberReference(request, referenceCode) {
+  if (request !== null && typeof request === 'object' && typeof referenceCode === 'string' && referenceCode) {
+    sentReferences.set(request, referenceCode)
+  }
+}
+
+/** Runs a create through `call`, remembering the reference code on the request object. */
+async function createCall(request, signal, fn) {
+  try {
+    const result = await call(signal, (c) => fn(c, sentReferenceOf(request)))
+    rememberReference(request, result && result.referenceCode)
+    return result
+  } catch (e) {
+    if (e instanceof SePayError) rememberReference(request, e.referenceCode)
+    throw e
+  }
 }
 
 function waitArgs(options) {
@@ -256,7 +347,7 @@ class Client {
    *   back to SEPAY_EINVOICE_CLIENT_ID / _CLIENT_SECRET / _ENV / _BASE_URL.
    */
   constructor(options = {}) {
-    this.#native = nativeSync(() => new native.NativeClient(toWire(options || {}), BINDING))
+    this.#native = nativeSync(() => new native.NativeClient(toWire(options || {}, 'options'), BINDING))
   }
 
   /** A client configured entirely from the SEPAY_EINVOICE_* environment variables. */
@@ -282,8 +373,15 @@ class Client {
     return call(signalOf(options), (c) => this.#native.getProviderAccount(id, c))
   }
 
+  /**
+   * Creates an invoice. The request object remembers the reference code it was sent with:
+   * sending the same object again (after an error) finds the invoice instead of creating a
+   * second one. A copy of the object is a new sale.
+   */
   createInvoice(request, options) {
-    return call(signalOf(options), (c) => this.#native.createInvoice(toWire(request), c))
+    const [wire, bad] = wireOrReject(request, '')
+    if (bad) return Promise.reject(bad)
+    return createCall(request, signalOf(options), (c, sent) => this.#native.createInvoice(wire, sent, c))
   }
 
   issueInvoice(referenceCode, options) {
@@ -291,18 +389,20 @@ class Client {
   }
 
   checkStatus(job, options) {
-    return call(signalOf(options), (c) => this.#native.checkStatus(toWire(job), c))
+    return call(signalOf(options), (c) => this.#native.checkStatus(toWire(job, 'job'), c))
   }
 
   waitForStatus(job, options) {
     const [wire, onStatus] = waitArgs(options)
-    return call(signalOf(options), (c) => this.#native.waitForStatus(toWire(job), wire, onStatus, c))
+    return call(signalOf(options), (c) => this.#native.waitForStatus(toWire(job, 'job'), wire, onStatus, c))
   }
 
   createInvoiceAndWait(request, options) {
     const [wire, onStatus] = waitArgs(options)
-    return call(signalOf(options), (c) =>
-      this.#native.createInvoiceAndWait(toWire(request), wire, onStatus, c),
+    const [req, bad] = wireOrReject(request, '')
+    if (bad) return Promise.reject(bad)
+    return createCall(request, signalOf(options), (c, sent) =>
+      this.#native.createInvoiceAndWait(req, sent, wire, onStatus, c),
     )
   }
 
@@ -366,7 +466,7 @@ class Client {
 
 /** Local preview of the amounts the API will compute for `request` (no request is sent). */
 function totals(request) {
-  return nativeSync(() => native.totals(toWire(request)))
+  return nativeSync(() => native.totals(toWire(request, '')))
 }
 
 const VERSION = require('../package.json').version

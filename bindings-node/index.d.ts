@@ -56,6 +56,13 @@ export interface ClientOptions {
   callTimeoutMs?: number
   /** Retries after the first attempt (default 2; 0 disables retries). */
   maxRetries?: number
+  /**
+   * Largest JSON answer read, in bytes (default 8 MiB). A longer or endless body rejects with a
+   * DecodeError as soon as the limit is passed, so memory stays bounded whatever a server sends.
+   */
+  maxResponseBytes?: number
+  /** Largest download answer (base64 of the PDF/XML inside JSON), in bytes (default 64 MiB). */
+  maxDownloadBytes?: number
   /** Names your application in the User-Agent (`'my-shop/1.2'`). */
   appInfo?: string
 }
@@ -341,7 +348,11 @@ export declare class Client {
   authenticate(options?: CallOptions): Promise<TokenInfo>
   listProviderAccounts(params?: ListParams, options?: CallOptions): Promise<Page<ProviderAccount>>
   getProviderAccount(id: string, options?: CallOptions): Promise<ProviderAccountDetail>
-  /** Creates an invoice (exactly once, even across retries). Returns the job to wait on. */
+  /**
+   * Creates an invoice (exactly once, even across retries). Returns the job to wait on. The
+   * request object remembers the reference code it was sent with: sending the same object again
+   * after an error finds the invoice instead of creating a second one (a copy is a new sale).
+   */
   createInvoice(request: CreateInvoice, options?: CallOptions): Promise<Job>
   /** Issues a draft. Returns the job to wait on. */
   issueInvoice(referenceCode: string, options?: CallOptions): Promise<Job>
@@ -450,6 +461,11 @@ export declare class SePayError extends Error {
   readonly lastStatus?: JobStatus
   /** Whether the same call could succeed later. */
   readonly retryable?: boolean
+  /**
+   * The server may have acted although the call failed. For a create the invoice may exist:
+   * retry with the same request object or `referenceCode`, never with a new one.
+   */
+  readonly ambiguous?: boolean
 }
 export declare class ValidationError extends SePayError {
   readonly code: 'VALIDATION'

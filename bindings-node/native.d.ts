@@ -40,11 +40,11 @@ export declare class NativeClient {
   authenticate(cancel?: CancelHandle | undefined | null): Promise<any>
   listProviderAccounts(params?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   getProviderAccount(id: string, cancel?: CancelHandle | undefined | null): Promise<any>
-  createInvoice(request?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  createInvoice(request?: any | undefined | null, sentReference?: string | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   issueInvoice(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<any>
   checkStatus(job?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   waitForStatus(job?: any | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
-  createInvoiceAndWait(request?: any | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  createInvoiceAndWait(request?: any | undefined | null, sentReference?: string | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   issueInvoiceAndWait(referenceCode: string, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   getInvoice(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<any>
   listInvoices(params?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>

@@ -40,8 +40,8 @@ node bindings-node/__test__/conformance.test.mjs > "${TMPDIR:-/tmp}/sepay-node-c
 grep -E '^(FAILED|not ok)' "${TMPDIR:-/tmp}/sepay-node-conformance.log" || true
 grep -E '^conformance \(node\): ' "${TMPDIR:-/tmp}/sepay-node-conformance.log" || { echo "conformance (node): no summary"; status=1; }
 
-step "node --test bindings-node/__test__/api.test.mjs"
-node --test bindings-node/__test__/api.test.mjs || status=1
+step "node --test api + faults"
+node --test bindings-node/__test__/api.test.mjs bindings-node/__test__/faults.test.mjs || status=1
 
 step "tsc --noEmit --strict"
 npx tsc -p bindings-node/tsconfig.json || status=1

@@ -150,6 +150,7 @@ fn error_json(e: &sdk::Error) -> Value {
         e.last_status().map(status_out).unwrap_or(Value::Null),
     );
     put("retryable", e.is_retryable().into());
+    put("ambiguous", e.is_ambiguous().into());
     Value::Object(m)
 }
 
@@ -292,7 +293,7 @@ fn opt_u32(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Option
             })
             .and_then(|n| u32::try_from(n).ok())
             .map(Some)
-            .ok_or_else(|| validation(field, format!("must be a whole number, got {v}"))),
+            .ok_or_else(|| validation(field, "must be a whole number")),
     }
 }
 
@@ -301,10 +302,7 @@ fn opt_duration(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<O
         None | Some(Value::Null) => Ok(None),
         Some(v) => match v.as_f64() {
             Some(f) if f.is_finite() && f >= 0.0 => Ok(Some(Duration::from_secs_f64(f / 1000.0))),
-            _ => Err(validation(
-                field,
-                format!("must be a number of milliseconds, got {v}"),
-            )),
+            _ => Err(validation(field, "must be a number of milliseconds")),
         },
     }
 }
@@ -313,7 +311,7 @@ fn opt_string(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Opt
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(v) => Err(validation(field, format!("must be a string, got {v}"))),
+        Some(_) => Err(validation(field, "must be a string")),
     }
 }
 
@@ -379,6 +377,19 @@ fn create_request(v: Option<Value>) -> sdk::Result<sdk::CreateInvoice> {
         return Err(validation("request", "must be an object"));
     }
     sdk::CreateInvoice::from_json(snakeize(v))
+}
+
+/// The create request plus the reference code the facade remembers for this request object
+/// (so sending the same object again reuses it).
+fn create_request_sent(
+    v: Option<Value>,
+    sent_reference: Option<String>,
+) -> sdk::Result<sdk::CreateInvoice> {
+    let req = create_request(v)?;
+    if let Some(code) = sent_reference {
+        req.sent_reference.set(code);
+    }
+    Ok(req)
 }
 
 fn job_input(v: Option<Value>) -> sdk::Result<sdk::Job> {
@@ -492,6 +503,12 @@ impl NativeClient {
             if let Some(n) = opt_u32(&m, "maxRetries", "max_retries")? {
                 b = b.max_retries(n);
             }
+            if let Some(n) = opt_u32(&m, "maxResponseBytes", "max_response_bytes")? {
+                b = b.max_response_bytes(n as usize);
+            }
+            if let Some(n) = opt_u32(&m, "maxDownloadBytes", "max_download_bytes")? {
+                b = b.max_download_bytes(n as usize);
+            }
             Ok(NativeClient { inner: b.build()? })
         })
     }
@@ -544,11 +561,12 @@ impl NativeClient {
         &self,
         env: &'e Env,
         request: Option<Value>,
+        sent_reference: Option<String>,
         cancel: Option<&CancelHandle>,
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
-            let req = create_request(request)?;
+            let req = create_request_sent(request, sent_reference)?;
             out(&c.create_invoice(&req).await?)
         })
     }
@@ -606,6 +624,7 @@ impl NativeClient {
         &self,
         env: &'e Env,
         request: Option<Value>,
+        sent_reference: Option<String>,
         options: Option<Value>,
         #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
             StatusFn,
@@ -614,7 +633,7 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
-            let req = create_request(request)?;
+            let req = create_request_sent(request, sent_reference)?;
             let (o, sink) = wait_options(options, on_status)?;
             let r = c.create_invoice_and_wait(&req, o).await;
             flush(&sink).await;

@@ -52,6 +52,7 @@ fn details(e: &Error) -> Value {
         "job": e.job().and_then(|j| serde_json::to_value(j).ok()),
         "last_status": e.last_status().and_then(|s| serde_json::to_value(s).ok()),
         "retryable": e.is_retryable(),
+        "ambiguous": e.is_ambiguous(),
     })
 }
 

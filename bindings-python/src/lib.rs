@@ -59,10 +59,7 @@ fn opt_str(args: &Value, name: &str) -> sepay_einvoice::Result<Option<String>> {
     match arg(args, name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(Error::validation(
-            name,
-            format!("must be a string, got {other}"),
-        )),
+        Some(_) => Err(Error::validation(name, "must be a string")),
     }
 }
 
@@ -78,9 +75,7 @@ fn opt_u32(args: &Value, name: &str) -> sepay_einvoice::Result<Option<u32>> {
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
             .map(Some)
-            .ok_or_else(|| {
-                Error::validation(name, format!("must be a whole number from 1, got {v}"))
-            }),
+            .ok_or_else(|| Error::validation(name, "must be a whole number from 1")),
     }
 }
 
@@ -93,9 +88,7 @@ fn opt_secs(args: &Value, name: &str) -> sepay_einvoice::Result<Option<Duration>
             .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()))
             .and_then(|f| Duration::try_from_secs_f64(f).ok())
             .map(Some)
-            .ok_or_else(|| {
-                Error::validation(name, format!("must be a number of seconds, got {v}"))
-            }),
+            .ok_or_else(|| Error::validation(name, "must be a number of seconds")),
     }
 }
 
@@ -133,11 +126,17 @@ fn job_arg(args: &Value) -> sepay_einvoice::Result<Job> {
     }
 }
 
+/// The create request, with the reference code the Python object was sent with before (so
+/// sending the same object again reuses it).
 fn request_arg(args: &Value) -> sepay_einvoice::Result<CreateInvoice> {
-    match arg(args, "request") {
-        Some(v) => CreateInvoice::from_json(v.clone()),
-        None => Err(Error::validation("request", "is required")),
+    let req = match arg(args, "request") {
+        Some(v) => CreateInvoice::from_json(v.clone())?,
+        None => return Err(Error::validation("request", "is required")),
+    };
+    if let Some(code) = opt_str(args, "sent_reference")? {
+        req.sent_reference.set(code);
     }
+    Ok(req)
 }
 
 fn list_invoices_params(args: &Value) -> sepay_einvoice::Result<ListInvoicesParams> {
@@ -258,8 +257,15 @@ fn parse_args(args: &str) -> sepay_einvoice::Result<Value> {
     if args.is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    serde_json::from_str(args)
-        .map_err(|e| Error::validation("(arguments)", format!("not valid JSON: {e}")))
+    serde_json::from_str(args).map_err(|e| {
+        Error::validation(
+            "(arguments)",
+            format!(
+                "not valid JSON: {}",
+                sepay_einvoice::validate::describe_serde_error(&e)
+            ),
+        )
+    })
 }
 
 /// The native client: the core client plus what is needed to rebuild it in a forked child.
@@ -320,7 +326,7 @@ impl Drop for NativeClient {
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (client_id=None, client_secret=None, environment=None, base_url=None, timeout=None, max_retries=None, call_timeout=None, binding=None))]
+    #[pyo3(signature = (client_id=None, client_secret=None, environment=None, base_url=None, timeout=None, max_retries=None, call_timeout=None, binding=None, max_response_bytes=None, max_download_bytes=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -332,6 +338,8 @@ impl NativeClient {
         max_retries: Option<u32>,
         call_timeout: Option<f64>,
         binding: Option<String>,
+        max_response_bytes: Option<usize>,
+        max_download_bytes: Option<usize>,
     ) -> PyResult<Self> {
         py_result(py, || -> sepay_einvoice::Result<Self> {
             let mut b = Client::builder();
@@ -349,10 +357,7 @@ impl NativeClient {
             }
             let secs = |name: &str, v: f64| {
                 Duration::try_from_secs_f64(v).map_err(|_| {
-                    Error::validation(
-                        name,
-                        format!("must be a positive number of seconds, got {v}"),
-                    )
+                    Error::validation(name, "must be a positive number of seconds")
                 })
             };
             if let Some(v) = timeout {
@@ -363,6 +368,12 @@ impl NativeClient {
             }
             if let Some(v) = max_retries {
                 b = b.max_retries(v);
+            }
+            if let Some(v) = max_response_bytes {
+                b = b.max_response_bytes(v);
+            }
+            if let Some(v) = max_download_bytes {
+                b = b.max_download_bytes(v);
             }
             b = b.binding(binding.unwrap_or_else(|| "python".into()));
             // Build once now so bad settings fail here, not on the first call.

@@ -24,7 +24,9 @@ from typing import (
 )
 
 from . import _native
+from ._errors import SePayError
 from ._models import (
+    CreateInvoice,
     CreateInvoiceLike,
     FileType,
     Invoice,
@@ -39,6 +41,7 @@ from ._models import (
     Totals,
     Usage,
     _dumps,
+    _dumps_args,
     _loads,
     _page,
 )
@@ -76,9 +79,10 @@ def _wait_args(timeout: float, poll_interval: float, max_poll_interval: float) -
 
 
 class _Op(Generic[_T]):
-    """One core operation: its name, its arguments and how to decode its answer."""
+    """One core operation: its name, its arguments and how to decode its answer; for a create,
+    the request object, which remembers the reference code it was sent with."""
 
-    __slots__ = ("name", "args", "decode", "on_status")
+    __slots__ = ("name", "args", "decode", "on_status", "request")
 
     def __init__(
         self,
@@ -86,11 +90,33 @@ class _Op(Generic[_T]):
         args: Dict[str, Any],
         decode: Callable[[Any], _T],
         on_status: Optional[StatusCallback] = None,
+        request: Optional[CreateInvoiceLike] = None,
     ) -> None:
         self.name = name
         self.args = args
         self.decode = decode
         self.on_status = on_status
+        self.request = request
+
+    def remember(self, reference_code: Optional[str]) -> None:
+        """Stores the reference code on a typed request object (dicts are not changed)."""
+        if reference_code and isinstance(self.request, CreateInvoice):
+            self.request.__dict__["_sent_reference_code"] = reference_code
+
+    def finish(self, answer: Any) -> _T:
+        result = self.decode(answer)
+        if self.request is not None:
+            self.remember(getattr(result, "reference_code", None))
+        return result
+
+    def failed(self, error: BaseException) -> None:
+        if self.request is not None and isinstance(error, SePayError):
+            self.remember(error.reference_code)
+
+
+def _request_args(request: CreateInvoiceLike) -> Dict[str, Any]:
+    sent = request.sent_reference_code if isinstance(request, CreateInvoice) else None
+    return {"request": request, "sent_reference": sent}
 
 
 def _json(cls: Any) -> Callable[[Any], Any]:
@@ -126,7 +152,7 @@ def _get_provider_account(id: str) -> _Op[ProviderAccountDetail]:
 
 
 def _create_invoice(request: CreateInvoiceLike) -> _Op[Job]:
-    return _Op("create_invoice", {"request": request}, _json(Job))
+    return _Op("create_invoice", _request_args(request), _json(Job), request=request)
 
 
 def _issue_invoice(reference_code: str) -> _Op[Job]:
@@ -144,9 +170,10 @@ def _waiting(
     poll_interval: float,
     max_poll_interval: float,
     on_status: Optional[StatusCallback],
+    request: Optional[CreateInvoiceLike] = None,
 ) -> _Op[Invoice]:
     args = {**args, **_wait_args(timeout, poll_interval, max_poll_interval)}
-    return _Op(name, args, _json(Invoice), on_status)
+    return _Op(name, args, _json(Invoice), on_status, request)
 
 
 def _get_invoice(reference_code: str) -> _Op[Invoice]:
@@ -195,12 +222,16 @@ class _BaseClient:
         timeout: float = 30.0,
         max_retries: int = 2,
         call_timeout: Optional[float] = None,
+        max_response_bytes: Optional[int] = None,
+        max_download_bytes: Optional[int] = None,
     ) -> None:
         """Settings left as ``None`` fall back to ``SEPAY_EINVOICE_CLIENT_ID``,
         ``SEPAY_EINVOICE_CLIENT_SECRET``, ``SEPAY_EINVOICE_ENV`` (``sandbox``/``production``) and
         ``SEPAY_EINVOICE_BASE_URL``. ``timeout`` bounds one HTTP attempt, ``call_timeout`` (default
-        120 s) a whole call with its retries. Raises ``ValidationError`` for a missing or bad
-        setting."""
+        120 s) a whole call with its retries. ``max_response_bytes`` (default 8 MiB) and
+        ``max_download_bytes`` (default 64 MiB) cap what one answer may hold: a longer or endless
+        body raises ``DecodeError`` instead of filling memory. Raises ``ValidationError`` for a
+        missing or bad setting."""
         _native.reset_log_cache()
         self._native = _native.NativeClient(
             client_id,
@@ -211,6 +242,8 @@ class _BaseClient:
             max_retries,
             call_timeout,
             _binding(),
+            max_response_bytes,
+            max_download_bytes,
         )
 
     @classmethod
@@ -258,7 +291,12 @@ class Client(_BaseClient):
             def callback(text: str) -> None:
                 user(JobStatus._from_json(_loads(text)))
 
-        return op.decode(self._native.call(op.name, _dumps(op.args), callback))
+        try:
+            answer = self._native.call(op.name, _dumps_args(op.args), callback)
+        except BaseException as e:
+            op.failed(e)
+            raise
+        return op.finish(answer)
 
     def close(self) -> None:
         """Releases the connection pool. Later calls raise ``APIConnectionError``."""
@@ -291,7 +329,9 @@ class Client(_BaseClient):
 
     def create_invoice(self, request: CreateInvoiceLike) -> Job:
         """Creates an invoice (a draft when ``is_draft``) and returns the job to wait on.
-        Exactly one invoice results, whatever retries happen."""
+        Exactly one invoice results, whatever retries happen; a ``CreateInvoice`` object
+        remembers its reference code, so sending the same object again after an error finds
+        the invoice instead of creating a second one."""
         return self._run(_create_invoice(request))
 
     def issue_invoice(self, reference_code: str) -> Job:
@@ -325,9 +365,11 @@ class Client(_BaseClient):
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """``create_invoice`` then ``wait_for_status``."""
-        args = {"request": request}
+        args = _request_args(request)
         return self._run(
-            _waiting("create_invoice_and_wait", args, timeout, poll_interval, max_poll_interval, on_status)
+            _waiting(
+                "create_invoice_and_wait", args, timeout, poll_interval, max_poll_interval, on_status, request
+            )
         )
 
     def issue_invoice_and_wait(
@@ -403,7 +445,12 @@ class AsyncClient(_BaseClient):
                 # Called from a runtime thread: hand the status to the event loop.
                 loop.call_soon_threadsafe(deliver, text)
 
-        return op.decode(await self._native.call_async(op.name, _dumps(op.args), callback))
+        try:
+            answer = await self._native.call_async(op.name, _dumps_args(op.args), callback)
+        except BaseException as e:
+            op.failed(e)
+            raise
+        return op.finish(answer)
 
     async def close(self) -> None:
         """Releases the connection pool. Later calls raise ``APIConnectionError``."""
@@ -436,7 +483,9 @@ class AsyncClient(_BaseClient):
 
     async def create_invoice(self, request: CreateInvoiceLike) -> Job:
         """Creates an invoice (a draft when ``is_draft``) and returns the job to wait on.
-        Exactly one invoice results, whatever retries happen."""
+        Exactly one invoice results, whatever retries happen; a ``CreateInvoice`` object
+        remembers its reference code, so sending the same object again after an error finds
+        the invoice instead of creating a second one."""
         return await self._run(_create_invoice(request))
 
     async def issue_invoice(self, reference_code: str) -> Job:
@@ -470,9 +519,11 @@ class AsyncClient(_BaseClient):
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """``create_invoice`` then ``wait_for_status``."""
-        args = {"request": request}
+        args = _request_args(request)
         return await self._run(
-            _waiting("create_invoice_and_wait", args, timeout, poll_interval, max_poll_interval, on_status)
+            _waiting(
+                "create_invoice_and_wait", args, timeout, poll_interval, max_poll_interval, on_status, request
+            )
         )
 
     async def issue_invoice_and_wait(

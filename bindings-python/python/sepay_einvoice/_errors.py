@@ -21,7 +21,9 @@ class SePayError(Exception):
     text), ``status_code``, ``api_code``, ``request_id``, ``method``, ``path``, ``field`` (path of
     the bad input for validation errors), ``retry_after`` (seconds), ``elapsed`` (seconds),
     ``attempts`` (HTTP attempts made), ``reference_code``, ``tracking_code``, ``job`` and
-    ``last_status`` (for invoice-failed and wait-timeout errors), ``retryable``.
+    ``last_status`` (for invoice-failed and wait-timeout errors), ``retryable``, ``ambiguous``
+    (the server may have acted although the call failed: for a create, the invoice may exist —
+    retry with the same request object or ``reference_code``, never with a new one).
     """
 
     kind: str = "Internal"
@@ -48,6 +50,7 @@ class SePayError(Exception):
         last_status: Optional[JobStatus] = None,
         retryable: bool = False,
         detail: Optional[str] = None,
+        ambiguous: bool = False,
     ) -> None:
         super().__init__(message)
         if kind is not None:
@@ -69,6 +72,7 @@ class SePayError(Exception):
         self.job = job
         self.last_status = last_status
         self.retryable = retryable
+        self.ambiguous = ambiguous
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else self.message
@@ -81,6 +85,8 @@ class SePayError(Exception):
             extra += f", api_code={self.api_code!r}"
         if self.field is not None:
             extra += f", field={self.field!r}"
+        if self.reference_code is not None:
+            extra += f", reference_code={self.reference_code!r}"
         return f"{type(self).__name__}({self.message!r}{extra})"
 
     def __reduce__(self) -> Any:
@@ -112,6 +118,7 @@ class SePayError(Exception):
             last_status=None if last is None else JobStatus._from_json(last),
             retryable=bool(d.get("retryable", False)),
             detail=d.get("message"),
+            ambiguous=bool(d.get("ambiguous", False)),
         )
 
 

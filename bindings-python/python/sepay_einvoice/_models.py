@@ -182,14 +182,41 @@ _RENAMES: Dict[str, Dict[str, str]] = {
 }
 
 
-def _jsonable(value: Any, *, wire: bool) -> Any:
+#: Deepest nesting accepted in input (a real request is 4 levels deep).
+_MAX_DEPTH = 32
+
+
+def _child(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def _bad_input(path: str, message: str) -> Exception:
+    from ._errors import ValidationError
+
+    field = path or "(root)"
+    return ValidationError(f"{field}: {message}", kind="Validation", code="VALIDATION", field=field, detail=f"{field}: {message}")
+
+
+def _jsonable(value: Any, *, wire: bool, path: str = "", depth: int = 0) -> Any:
     """Turns a value into JSON-compatible data with the API's field names.
 
     ``wire=True`` prepares input for the core: ``None`` fields are left out and floats are
     written through their shortest repr (as text, so NaN/inf reach the core and are rejected
-    there with the field's path).
+    there with the field's path). Input that cannot become JSON (an unsupported type, text
+    with lone surrogates, nesting deeper than 32) raises ``ValidationError`` naming the field.
     """
-    if value is None or isinstance(value, (bool, str)):
+    if depth > _MAX_DEPTH:
+        raise _bad_input(path, "is nested too deeply")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if wire:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _bad_input(path, "is not valid text (it contains a lone surrogate)") from None
         return value
     if isinstance(value, enum.Enum):
         return value.value
@@ -212,17 +239,26 @@ def _jsonable(value: Any, *, wire: bool) -> Any:
             v = getattr(value, f.name)
             if wire and v is None:
                 continue
-            out[renames.get(f.name, f.name)] = _jsonable(v, wire=wire)
+            name = renames.get(f.name, f.name)
+            out[name] = _jsonable(v, wire=wire, path=_child(path, name), depth=depth + 1)
         return out
     if isinstance(value, Mapping):
-        return {
-            str(k): _jsonable(v, wire=wire)
-            for k, v in value.items()
-            if not (wire and v is None)
-        }
+        items: Dict[str, Any] = {}
+        for k, v in value.items():
+            if wire and v is None:
+                continue
+            if not isinstance(k, str):
+                raise _bad_input(path, f"has a key of type {type(k).__name__}; keys must be strings")
+            items[_jsonable(k, wire=wire, path=path, depth=depth + 1)] = _jsonable(
+                v, wire=wire, path=_child(path, k), depth=depth + 1
+            )
+        return items
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v, wire=wire) for v in value]
-    raise TypeError(f"cannot convert {type(value).__name__} to JSON for sepay_einvoice")
+        return [
+            _jsonable(v, wire=wire, path=_child(path, i), depth=depth + 1)
+            for i, v in enumerate(value)
+        ]
+    raise _bad_input(path, f"has an unsupported type ({type(value).__name__})")
 
 
 def _loads(text: str) -> Any:
@@ -231,6 +267,17 @@ def _loads(text: str) -> Any:
 
 def _dumps(value: Any) -> str:
     return json.dumps(_jsonable(value, wire=True), ensure_ascii=False)
+
+
+def _dumps_args(args: Mapping[str, Any]) -> str:
+    """An operation's arguments as JSON; a ``request``'s fields are named from the request
+    itself (``items[0].quantity``), as the core names them."""
+    out = {
+        k: _jsonable(v, wire=True, path="" if k == "request" else k, depth=0)
+        for k, v in args.items()
+        if v is not None
+    }
+    return json.dumps(out, ensure_ascii=False)
 
 
 class _Model:
@@ -359,6 +406,21 @@ class CreateInvoice(_Model):
     reference_code: Optional[str] = None
     seller_store_code: Optional[str] = None
     seller_store_name: Optional[str] = None
+
+    @property
+    def sent_reference_code(self) -> Optional[str]:
+        """The reference code this object was sent with (``None`` before the first send).
+        Sending the same object again reuses it, so a retry finds the invoice instead of
+        creating a second one. Copies and pickles start without it: a copy is a new sale."""
+        return self.__dict__.get("_sent_reference_code")
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_sent_reference_code", None)
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         buyer = self.buyer if isinstance(self.buyer, Buyer) else Buyer._from_json(self.buyer)

@@ -31,6 +31,8 @@ class NativeClient:
         max_retries: Optional[int] = None,
         call_timeout: Optional[float] = None,
         binding: Optional[str] = None,
+        max_response_bytes: Optional[int] = None,
+        max_download_bytes: Optional[int] = None,
     ) -> Self: ...
     def call(
         self, op: str, args: str, on_status: Optional[Callable[[str], Any]] = None

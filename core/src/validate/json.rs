@@ -47,7 +47,7 @@ fn backticked(text: &str) -> Option<String> {
 
 /// A serde error as a message without the offending value: `invalid type: integer
 /// `909123456`, expected a string` → `expected a string, got a number`.
-pub(crate) fn describe_serde_error(e: &serde_json::Error) -> String {
+pub fn describe_serde_error(e: &serde_json::Error) -> String {
     let full = e.to_string();
     // Text input adds " at line L column C"; the field path says where already.
     let text = match full.rfind(" at line ") {
