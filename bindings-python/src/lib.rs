@@ -356,9 +356,8 @@ impl NativeClient {
                 b = b.base_url(v);
             }
             let secs = |name: &str, v: f64| {
-                Duration::try_from_secs_f64(v).map_err(|_| {
-                    Error::validation(name, "must be a positive number of seconds")
-                })
+                Duration::try_from_secs_f64(v)
+                    .map_err(|_| Error::validation(name, "must be a positive number of seconds"))
             };
             if let Some(v) = timeout {
                 b = b.timeout(secs("timeout", v)?);
