@@ -16,8 +16,8 @@ use crate::model::{CreateInvoice, LineType};
 pub(crate) use code::{code, is_safe_segment, paging};
 pub use date::{format_issued_date, ISSUED_DATE_FORMAT};
 pub(crate) use date::{now_in_vietnam, parse_issued_date};
-pub(crate) use json::{check_create_keys, from_json};
 pub use json::describe_serde_error;
+pub(crate) use json::{check_create_keys, from_json};
 pub use limits::{MAX_AMOUNT, MAX_QUANTITY_PLACES};
 pub use tax_code::{is_tax_code_shape, tax_code_checksum_ok};
 
