@@ -1,9 +1,10 @@
 //! Runs the language-neutral scenarios of `tests/conformance/` against the mock server in-process.
 //! Format: tests/conformance/README.md. Arguments filter scenarios by substring of the file name.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::{FixedOffset, Utc};
@@ -15,6 +16,104 @@ use sepay_einvoice_mock::{MockConfig, MockServer};
 use serde_json::{json, Map, Value};
 
 type Saved = Map<String, Value>;
+
+/// What the secret scan collects: every log line (through a TRACE subscriber), every result's
+/// and error's Debug/Display text, the client's Debug text; and what must never appear in them:
+/// the client secrets used, every token the mock issued, and the buyers' tax codes, e-mails,
+/// phones and national ids of the scenarios.
+#[derive(Default)]
+struct Scan {
+    outputs: Vec<String>,
+    secrets: BTreeSet<String>,
+}
+
+fn scan() -> &'static Mutex<Scan> {
+    static SCAN: OnceLock<Mutex<Scan>> = OnceLock::new();
+    SCAN.get_or_init(Default::default)
+}
+
+fn observe(text: String) {
+    if let Ok(mut s) = scan().lock() {
+        s.outputs.push(text);
+    }
+}
+
+fn secret(value: &str) {
+    // Short values would match ordinary text; every real secret and PII value here is longer.
+    if value.chars().count() >= 8 {
+        if let Ok(mut s) = scan().lock() {
+            s.secrets.insert(value.to_string());
+        }
+    }
+}
+
+/// The log lines the TRACE subscriber wrote.
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(Default::default)
+}
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = log_buffer().lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Buyer personal data of a scenario (the values the scan looks for).
+fn collect_pii(v: &Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("tax_code" | "email" | "phone" | "national_id", Value::String(s)) => secret(s),
+                    ("client_secret", Value::String(s)) => secret(s),
+                    _ => collect_pii(x),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(collect_pii),
+        _ => {}
+    }
+}
+
+/// Looks for every secret in every output and log line; prints the summary, returns the leaks.
+fn finish_scan() -> usize {
+    let logs = log_buffer()
+        .lock()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let Ok(s) = scan().lock() else { return 1 };
+    let mut leaks = 0;
+    for secret in &s.secrets {
+        for text in s.outputs.iter().map(String::as_str).chain(logs.lines()) {
+            if text.contains(secret.as_str()) {
+                leaks += 1;
+                // Show where, without the secret itself.
+                let shown: String = text
+                    .replace(secret.as_str(), "<SECRET>")
+                    .chars()
+                    .take(300)
+                    .collect();
+                println!("LEAK    a secret appears in: {shown}");
+            }
+        }
+    }
+    println!(
+        "secret scan (rust): {} outputs, {} log lines, {} secrets, {leaks} leaks",
+        s.outputs.len(),
+        logs.lines().count(),
+        s.secrets.len()
+    );
+    leaks
+}
 
 fn main() -> ExitCode {
     let filters: Vec<String> = std::env::args()
@@ -37,6 +136,13 @@ fn main() -> ExitCode {
 
 async fn run(filters: Vec<String>) -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // The most verbose logging the SDK has, captured for the secret scan.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("sepay_einvoice=trace"))
+        .with_writer(|| LogWriter)
+        .with_ansi(false)
+        .try_init();
+    secret("mock_client_secret");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -65,7 +171,25 @@ async fn run(filters: Vec<String>) -> ExitCode {
             .map_err(|e| e.to_string())
             .and_then(|s| serde_json::from_str::<Value>(&s).map_err(|e| e.to_string()))
         {
-            Ok(scenario) => run_scenario(&server.url(), &control, &scenario).await,
+            Ok(scenario) => {
+                collect_pii(&scenario);
+                let r = run_scenario(&server.url(), &control, &scenario).await;
+                // Every token the mock issued during the scenario (reset clears the list).
+                if let Ok(resp) = control
+                    .get(format!("{}/_mock/tokens", server.url()))
+                    .send()
+                    .await
+                {
+                    if let Ok(v) = resp.json::<Value>().await {
+                        for t in v["tokens"].as_array().into_iter().flatten() {
+                            if let Some(tok) = t["token"].as_str() {
+                                secret(tok);
+                            }
+                        }
+                    }
+                }
+                r
+            }
             Err(e) => Err(format!("unreadable scenario: {e}")),
         };
         match outcome {
@@ -81,7 +205,8 @@ async fn run(filters: Vec<String>) -> ExitCode {
     }
     server.shutdown().await;
     println!("conformance (rust): {passed} passed, {failed} failed");
-    if failed == 0 && passed > 0 {
+    let leaks = finish_scan();
+    if failed == 0 && passed > 0 && leaks == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -158,7 +283,14 @@ async fn run_scenario(base: &str, http: &reqwest::Client, scenario: &Value) -> R
     if let Some(d) = ms("call_timeout_ms") {
         builder = builder.call_timeout(d);
     }
+    if let Some(n) = opts.get("max_response_bytes").and_then(Value::as_u64) {
+        builder = builder.max_response_bytes(n as usize);
+    }
+    if let Some(n) = opts.get("max_download_bytes").and_then(Value::as_u64) {
+        builder = builder.max_download_bytes(n as usize);
+    }
     let client = builder.build().map_err(|e| format!("client: {e}"))?;
+    observe(format!("{client:?}"));
     let mut saved = Saved::new();
     let steps = scenario
         .get("steps")
@@ -248,8 +380,12 @@ async fn run_step(
             Ok(())
         }
         (Ok(v), Some(_)) => Err(format!("expected an error, got {v}")),
-        (Err(e), None) => Err(format!("unexpected error: {e}")),
+        (Err(e), None) => {
+            observe_error(&e);
+            Err(format!("unexpected error: {e}"))
+        }
         (Err(e), Some(exp)) => {
+            observe_error(&e);
             let actual = json!({
                 "kind": e.kind().name(),
                 "status": e.status(),
@@ -257,7 +393,15 @@ async fn run_step(
                 "field": e.field(),
                 "attempts": e.attempts(),
                 "message": e.message(),
+                "reference_code": e.reference_code(),
+                "tracking_code": e.tracking_code(),
+                "job": e.job().map(|j| serde_json::to_value(j).unwrap_or(Value::Null)),
+                "retryable": e.is_retryable(),
+                "ambiguous": e.is_ambiguous(),
             });
+            if let Some(key) = step.get("save").and_then(Value::as_str) {
+                saved.insert(key.to_string(), actual.clone());
+            }
             let mut exp = exp.clone();
             let contains = exp
                 .as_object_mut()
@@ -312,8 +456,22 @@ fn wait_options(args: &Value, statuses: Arc<Mutex<Vec<String>>>) -> WaitOptions 
     })
 }
 
-fn to_json<T: serde::Serialize>(v: T) -> sepay_einvoice::Result<Value> {
+/// The canonical JSON of a result; its Debug text goes to the secret scan.
+fn to_json<T: serde::Serialize + std::fmt::Debug>(v: T) -> sepay_einvoice::Result<Value> {
+    observe(format!("{v:?}"));
     Ok(serde_json::to_value(v).unwrap_or(Value::Null))
+}
+
+fn observe_error(e: &sepay_einvoice::Error) {
+    observe(format!("{e}"));
+    observe(format!("{e:?}"));
+    observe(e.body_excerpt().unwrap_or_default().to_string());
+    for a in e.history() {
+        observe(a.outcome.clone());
+    }
+    if let Some(s) = e.last_status() {
+        observe(format!("{s:?}"));
+    }
 }
 
 async fn call(

@@ -242,13 +242,13 @@ fn check_buyer(req: &CreateInvoice) -> Result<()> {
         if !personal_id && !is_tax_code_shape(tc) {
             let digits = tc.bytes().filter(u8::is_ascii_digit).count();
             let hint = if digits == 13 && tc.len() == 13 {
-                ": write a branch's code with its dash (0101234567-001)"
+                ": write a branch's code with its dash (NNNNNNNNNN-NNN)"
             } else {
                 ""
             };
             return Err(Error::validation(
                 "buyer.tax_code",
-                format!("must be 10 digits, or 10 digits + 3 for a branch (0101234567-001){hint}"),
+                format!("must be 10 digits, or 10 digits, a dash and 3 digits for a branch (NNNNNNNNNN-NNN){hint}"),
             ));
         }
         if !personal_id && !tax_code_checksum_ok(tc) {
