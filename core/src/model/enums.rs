@@ -190,7 +190,7 @@ impl std::str::FromStr for FileType {
             "xml" => Ok(FileType::Xml),
             _ => Err(crate::Error::validation(
                 "type",
-                format!("must be \"pdf\" or \"xml\", got {s:?}"),
+                "must be \"pdf\" or \"xml\"",
             )),
         }
     }
@@ -279,18 +279,18 @@ impl Visitor<'_> for IntVisitor {
         if v.fract() == 0.0 && v.abs() < 1e15 {
             Ok(v as i64)
         } else {
-            Err(E::custom(format!("expected an integer, got {v}")))
+            Err(E::custom("expected a whole number, got a fraction"))
         }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
         let d: rust_decimal::Decimal = v
             .trim()
             .parse()
-            .map_err(|_| E::custom(format!("expected an integer, got {v:?}")))?;
+            .map_err(|_| E::custom("expected a whole number, got text that is not a number"))?;
         if d.fract().is_zero() {
             i64::try_from(d).map_err(|_| E::custom("integer out of range"))
         } else {
-            Err(E::custom(format!("expected an integer, got {v:?}")))
+            Err(E::custom("expected a whole number, got a fraction"))
         }
     }
 }

@@ -254,7 +254,7 @@ impl CreateInvoice {
     /// [`crate::ErrorKind::Validation`] error naming its path.
     pub fn from_json(value: serde_json::Value) -> crate::Result<Self> {
         crate::validate::check_create_keys(&value)?;
-        crate::validate::from_json(value)
+        crate::validate::from_json(value, "")
     }
 }
 

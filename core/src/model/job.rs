@@ -26,9 +26,11 @@ pub struct Job {
 }
 
 impl Job {
-    /// Reads a job stored with `serde_json::to_value(&job)` (or the bindings' `to_dict`).
+    /// Reads a job stored with `serde_json::to_value(&job)` (or the bindings' `to_dict`). A bad
+    /// field is a [`crate::ErrorKind::Validation`] error naming it under `job` (`job.kind`).
     pub fn from_json(value: serde_json::Value) -> crate::Result<Self> {
-        crate::validate::from_json(value)
+        crate::validate::check_job_keys(&value)?;
+        crate::validate::from_json(value, "job")
     }
 }
 

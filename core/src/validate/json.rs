@@ -8,19 +8,22 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::model::{Buyer, CreateInvoice, LineItem};
 
-/// Reads JSON into a typed value; a mismatch becomes a validation error naming the field path.
-pub(crate) fn from_json<T: DeserializeOwned>(value: Value) -> Result<T> {
+/// Reads JSON into a typed value; a mismatch becomes a validation error naming the field path,
+/// under `prefix` (`"job"` names `job.kind`; `""` names fields from the root).
+pub(crate) fn from_json<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
         let inner = e.inner();
         // `missing field `x`` is reported at the parent: name the missing field itself.
         if let Some(name) = backticked(&inner.to_string()).filter(|_| is_missing(inner)) {
-            return Error::validation(join(&path, &name), "is required");
+            return Error::validation(join(&join(prefix, &path), &name), "is required");
         }
-        let field = if path == "." {
+        let field = join(prefix, &path);
+        let field = if field.is_empty() {
             "(root)".to_string()
         } else {
-            path
+            field
         };
         Error::validation(field, describe_serde_error(inner))
     })
@@ -31,8 +34,10 @@ fn is_missing(e: &serde_json::Error) -> bool {
 }
 
 fn join(parent: &str, child: &str) -> String {
-    if parent == "." || parent.is_empty() {
+    if parent.is_empty() {
         child.to_string()
+    } else if child.is_empty() {
+        parent.to_string()
     } else {
         format!("{parent}.{child}")
     }
@@ -117,16 +122,19 @@ fn expected_words(expected: &str) -> String {
     }
 }
 
-/// Removes `…`-quoted and "…"-quoted parts (values) from a message.
+/// Removes the `…`-quoted parts from a serde message: serde quotes the values it reports that
+/// way. The SDK's own messages never use backticks and pass through unchanged.
 fn strip_quoted(text: &str) -> String {
+    if !text.contains('`') {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
-    let mut skip: Option<char> = None;
+    let mut inside = false;
     for c in text.chars() {
-        match skip {
-            Some(q) if c == q => skip = None,
-            Some(_) => {}
-            None if c == '`' || c == '"' => skip = Some(c),
-            None => out.push(c),
+        match (inside, c) {
+            (_, '`') => inside = !inside,
+            (false, c) => out.push(c),
+            (true, _) => {}
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -166,18 +174,51 @@ fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
     c.0.unwrap_or(&[])
 }
 
-/// Refuses keys a create request does not have (root, `buyer`, `items[i]`), naming the path
-/// and the nearest known field: `items[0].tax_rates` → "did you mean `tax_rate`?".
+/// JSON's name for a value's type, as errors say it.
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// An object where one is expected. Serde would also read a struct from an array, by position:
+/// `["company", "ABC"]` as a buyer is a mistake, never a way to write one.
+fn object<'a>(v: &'a Value, field: &str) -> Result<&'a serde_json::Map<String, Value>> {
+    match v {
+        Value::Object(m) => Ok(m),
+        other => Err(Error::validation(
+            field,
+            format!("expected an object, got {}", type_name(other)),
+        )),
+    }
+}
+
+/// Checks the shape of a create request before it is read: objects where objects belong, no
+/// unknown keys (naming the path and the nearest known field: `items[0].tax_rates` → "did you
+/// mean `tax_rate`?"), the buyer's type given once.
 pub(crate) fn check_create_keys(value: &Value) -> Result<()> {
-    let Value::Object(root) = value else {
-        return Ok(()); // the typed read reports the wrong type
-    };
+    let root = object(value, "request")?;
     known_keys(root, "", fields_of::<CreateInvoice>(), "a create request")?;
-    if let Some(Value::Object(buyer)) = root.get("buyer") {
+    if let Some(buyer) = root.get("buyer").filter(|b| !b.is_null()) {
+        let buyer = object(buyer, "buyer")?;
         known_keys(buyer, "buyer.", fields_of::<Buyer>(), "the buyer")?;
+        if buyer.contains_key("type") && buyer.contains_key("buyer_type") {
+            return Err(Error::validation(
+                "buyer.type",
+                "is given twice (as type and as buyer_type); give one",
+            ));
+        }
     }
     if let Some(Value::Array(items)) = root.get("items") {
         for (i, item) in items.iter().enumerate() {
+            if !item.is_null() {
+                object(item, &format!("items[{i}]"))?;
+            }
             if let Value::Object(m) = item {
                 known_keys(
                     m,
@@ -189,6 +230,12 @@ pub(crate) fn check_create_keys(value: &Value) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Checks the shape of a stored job: an object without unknown keys.
+pub(crate) fn check_job_keys(value: &Value) -> Result<()> {
+    let job = object(value, "job")?;
+    known_keys(job, "job.", fields_of::<crate::model::Job>(), "a job")
 }
 
 /// Names accepted besides the derived field names (serde aliases are not listed in `FIELDS`).
@@ -241,14 +288,15 @@ mod tests {
     #[test]
     fn type_errors_name_path_and_type_not_value() {
         let v = json!({"buyer": {"phone": 909123456}});
-        let e = from_json::<CreateInvoice>(v).unwrap_err();
+        let e = from_json::<CreateInvoice>(v, "").unwrap_err();
         assert_eq!(e.field(), Some("buyer.phone"));
         assert!(!e.to_string().contains("909123456"), "{e}");
         assert!(
             e.message().contains("expected a string, got a number"),
             "{e}"
         );
-        let e = from_json::<CreateInvoice>(json!({"items": [{"quantity": "abc"}]})).unwrap_err();
+        let e =
+            from_json::<CreateInvoice>(json!({"items": [{"quantity": "abc"}]}), "").unwrap_err();
         assert_eq!(e.field(), Some("items[0].quantity"));
         assert!(!e.to_string().contains("abc"), "{e}");
     }
@@ -281,10 +329,19 @@ mod tests {
                 assert!(e.message().contains(&format!("`{n}`")), "{e}");
             }
         }
-        assert!(
-            check_create_keys(&json!({"buyer": {"type": "company", "buyer_type": "company"}}))
-                .is_ok()
+        assert!(check_create_keys(&json!({"buyer": {"buyer_type": "company"}})).is_ok());
+        let both = json!({"buyer": {"type": "company", "buyer_type": "company"}});
+        assert_eq!(
+            check_create_keys(&both).unwrap_err().field(),
+            Some("buyer.type")
         );
+        for (v, field) in [
+            (json!([]), "request"),
+            (json!({"buyer": ["company", "ABC"]}), "buyer"),
+            (json!({"items": [[1, 1, "SP001"]]}), "items[0]"),
+        ] {
+            assert_eq!(check_create_keys(&v).unwrap_err().field(), Some(field));
+        }
         assert!(fields_of::<LineItem>().contains(&"unit_price"));
         assert!(!fields_of::<CreateInvoice>().contains(&"sent_reference"));
     }

@@ -1,5 +1,7 @@
 //! Client-side validation: every rule the API documents is checked before a request is sent,
-//! and each failure names the offending field (`items[0].tax_rate`) without repeating its value.
+//! and each failure names the offending field (`items[0].tax_rate`). Type errors never repeat
+//! the value, and no message repeats a buyer's personal data; rule errors may show an amount
+//! or a date ("must not be negative, got -5").
 
 mod code;
 mod date;
@@ -17,7 +19,7 @@ pub(crate) use code::{code, is_safe_segment, paging};
 pub use date::{format_issued_date, ISSUED_DATE_FORMAT};
 pub(crate) use date::{now_in_vietnam, parse_issued_date};
 pub use json::describe_serde_error;
-pub(crate) use json::{check_create_keys, from_json};
+pub(crate) use json::{check_create_keys, check_job_keys, from_json};
 pub use limits::{MAX_AMOUNT, MAX_QUANTITY_PLACES};
 pub use tax_code::{is_tax_code_shape, tax_code_checksum_ok};
 
