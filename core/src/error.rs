@@ -164,6 +164,9 @@ pub struct Attempt {
     pub ambiguous: bool,
 }
 
+/// Characters of an unreadable body kept on an error.
+const EXCERPT_CHARS: usize = 200;
+
 /// An error from the SDK. Cheap to move (one box); branch on [`Error::kind`].
 #[derive(Clone)]
 pub struct Error {
@@ -389,9 +392,38 @@ impl Error {
         scrub.apply(&mut i.message);
         if let Some(x) = i.body_excerpt.as_mut() {
             scrub.apply(x);
+            // Cut after scrubbing: a cut first could leave a secret's start unrecognised.
+            *x = crate::redact::shorten(x, EXCERPT_CHARS);
+        }
+        // Everything a server controls: codes, request ids, job fields.
+        for text in [
+            i.api_code.as_mut(),
+            i.request_id.as_mut(),
+            i.path.as_mut(),
+            i.tracking_code.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scrub.apply(text);
         }
         for a in &mut i.history {
             scrub.apply(&mut a.outcome);
+            if let Some(r) = a.request_id.as_mut() {
+                scrub.apply(r);
+            }
+        }
+        if let Some(job) = i.job.as_mut() {
+            for text in [
+                job.tracking_code.as_mut(),
+                job.tracking_url.as_mut(),
+                job.message.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                scrub.apply(text);
+            }
         }
         if let Some(st) = i.last_status.as_mut() {
             if let Some(m) = st.message.as_mut() {

@@ -172,7 +172,8 @@ fn scrub_schemes(text: &str) -> String {
     out
 }
 
-/// `"access_token":"abc"`, `token=abc`, `client_secret: abc` → the value replaced.
+/// `"access_token":"abc"`, `token=abc`, `client_secret: abc`, and the same inside escaped
+/// JSON (`\"token\":\"abc\"`) or with line breaks around the colon → the value replaced.
 fn scrub_keys(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let bytes = text.as_bytes();
@@ -184,62 +185,79 @@ fn scrub_keys(text: &str) -> String {
                 continue;
             }
             let before_ok = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric());
-            let mut j = i + key.len();
-            // `token` inside `access_token` is handled by the longer key; a key must end here.
+            let after = i + key.len();
+            // `token` inside `token_type` is another key; a key must end here.
             if !before_ok
-                || (j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
+                || (after < bytes.len()
+                    && (bytes[after].is_ascii_alphanumeric() || bytes[after] == b'_'))
             {
                 continue;
             }
-            if j < bytes.len() && bytes[j] == b'"' {
-                j += 1;
-            }
-            while j < bytes.len() && bytes[j] == b' ' {
-                j += 1;
-            }
-            if j >= bytes.len() || !(bytes[j] == b':' || bytes[j] == b'=') {
-                continue;
-            }
-            j += 1;
-            while j < bytes.len() && bytes[j] == b' ' {
-                j += 1;
-            }
-            let quoted = j < bytes.len() && bytes[j] == b'"';
-            let start = if quoted { j + 1 } else { j };
-            let mut end = start;
-            if quoted {
-                while end < bytes.len() && bytes[end] != b'"' {
-                    end += if bytes[end] == b'\\' { 2 } else { 1 };
+            if let Some((start, end)) = secret_value(bytes, after) {
+                if text[start..end].starts_with(REDACTED) {
+                    continue;
                 }
-                end = end.min(bytes.len());
-            } else {
-                // An unquoted value may be a scheme word followed by the credential.
-                while end < bytes.len() && is_value_byte(bytes[end]) {
-                    end += 1;
-                }
+                out.push_str(&text[i..start]);
+                out.push_str(REDACTED);
+                i = end;
+                continue 'outer;
             }
-            if end == start || text[start..end].starts_with(REDACTED) {
-                continue;
-            }
-            // JSON values that are not strings (numbers, null, objects) are not secrets.
-            if !quoted
-                && matches!(
-                    bytes[start],
-                    b'{' | b'[' | b'n' | b't' | b'f' | b'0'..=b'9' | b'-'
-                )
-            {
-                continue;
-            }
-            out.push_str(&text[i..start]);
-            out.push_str(REDACTED);
-            i = end;
-            continue 'outer;
         }
         let ch_len = text[i..].chars().next().map_or(1, char::len_utf8);
         out.push_str(&text[i..i + ch_len]);
         i += ch_len;
     }
     out
+}
+
+/// The byte range of the value after a key ending at `j`: past the key's closing quote (maybe
+/// escaped), whitespace, `:` or `=`, whitespace and an opening quote (maybe escaped). `None`
+/// when no value follows, or it is an object, array, `null` or boolean.
+fn secret_value(bytes: &[u8], mut j: usize) -> Option<(usize, usize)> {
+    let skip = |j: &mut usize, also: &[u8]| {
+        while *j < bytes.len() && (bytes[*j].is_ascii_whitespace() || also.contains(&bytes[*j])) {
+            *j += 1;
+        }
+    };
+    skip(&mut j, b"\"\\");
+    if j >= bytes.len() || !(bytes[j] == b':' || bytes[j] == b'=') {
+        return None;
+    }
+    j += 1;
+    skip(&mut j, b"");
+    let escaped_quote = bytes.get(j) == Some(&b'\\') && bytes.get(j + 1) == Some(&b'"');
+    let quoted = escaped_quote || bytes.get(j) == Some(&b'"');
+    let start = if escaped_quote {
+        j + 2
+    } else if quoted {
+        j + 1
+    } else {
+        j
+    };
+    let mut end = start;
+    if quoted {
+        while end < bytes.len() {
+            match bytes[end] {
+                b'"' => break,
+                b'\\' if escaped_quote && bytes.get(end + 1) == Some(&b'"') => break,
+                b'\\' => end += 2,
+                _ => end += 1,
+            }
+        }
+        end = end.min(bytes.len());
+    } else {
+        // An unquoted value may be a scheme word followed by the credential.
+        while end < bytes.len() && is_value_byte(bytes[end]) {
+            end += 1;
+        }
+        let word = &bytes[start..end];
+        if matches!(bytes.get(start), Some(b'{') | Some(b'['))
+            || [&b"null"[..], b"true", b"false"].contains(&word)
+        {
+            return None;
+        }
+    }
+    (end > start).then_some((start, end))
 }
 
 /// `scheme://user:password@host` → `scheme://user:***@host`.
@@ -271,6 +289,14 @@ fn scrub_userinfo(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The first `max` characters of `text`, with `…` when something was cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// A URL for display: the password of its userinfo replaced by `***`.
@@ -307,6 +333,9 @@ mod tests {
             ("echo tok_123456 back", "tok_123456"),
             ("url http://user:hunter22@127.0.0.1:9/v1", "hunter22"),
             (r#"{"access_token":"unterminated"#, "unterminated"),
+            ("{\"access_token\":\n\t\"tok-nl-1234\"}", "tok-nl-1234"),
+            (r#"{\"access_token\":\"tok-esc-1234\"}"#, "tok-esc-1234"),
+            (r#"token=98765432"#, "98765432"),
         ];
         for (text, secret) in cases {
             let out = s.scrub(text);

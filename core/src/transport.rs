@@ -150,13 +150,14 @@ enum SendError {
     Body(BodyError),
 }
 
+/// The start of an unreadable body, for the error. Kept long here and cut to 200 characters
+/// only after scrubbing (see `Error::scrubbed`), so a secret cut in two is still recognised.
 fn excerpt(body: &[u8]) -> String {
-    let s = String::from_utf8_lossy(&body[..body.len().min(1024)]);
-    let mut out: String = s.chars().take(200).collect();
-    if body.len() > 1024 || s.chars().count() > 200 {
-        out.push('…');
+    let mut s = String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned();
+    if body.len() > 4096 {
+        s.push('…');
     }
-    out
+    s
 }
 
 /// The outcome of one attempt that did not produce a value.
@@ -730,8 +731,10 @@ mod tests {
     }
 
     #[test]
-    fn excerpts_are_short() {
+    fn excerpts_are_short_once_scrubbed() {
         let big = "x".repeat(10_000);
-        assert!(excerpt(big.as_bytes()).chars().count() <= 201);
+        let e = Error::new(ErrorKind::Decode, "x").with_excerpt(excerpt(big.as_bytes()));
+        let e = e.scrubbed(&crate::redact::Scrubber::default());
+        assert!(e.body_excerpt().unwrap().chars().count() <= 201);
     }
 }
