@@ -187,11 +187,12 @@ function badInput(path, message) {
 /**
  * JavaScript value → JSON the addon accepts: drops `undefined`, bigint → string, Date → ISO
  * string, NaN/±Infinity → their text (the core rejects them with the field's path). Input that
- * cannot become JSON — a function, a symbol, a cycle, text with a lone surrogate, nesting
- * deeper than 32 — throws a ValidationError naming the field.
+ * cannot become JSON — a function, a symbol, a cycle, text with a lone surrogate — throws a
+ * ValidationError naming the field. Nesting deeper than 32 is cut off with a placeholder: no
+ * request field is that deep, so the core reports the field whose type is wrong.
  */
 function toWire(value, path = '', depth = 0, seen = new Set()) {
-  if (depth > MAX_DEPTH) throw badInput(path, 'is nested too deeply')
+  if (depth > MAX_DEPTH) return '[nested too deeply]'
   if (value === undefined || value === null) return value
   switch (typeof value) {
     case 'bigint':

@@ -6,8 +6,9 @@
 //   node --test bindings-node/__test__/conformance.test.mjs
 //   SEPAY_CONFORMANCE_FILTER=retry node --test bindings-node/__test__/conformance.test.mjs
 import { test, before, after } from 'node:test'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
+import { inspect } from 'node:util'
 import path from 'node:path'
 
 import { Client, SePayError } from 'sepay-einvoice'
@@ -24,6 +25,42 @@ let passed = 0
 let failed = 0
 const failures = []
 
+// Secret scan: every error's inspect()/JSON and every client's inspect() is collected, and the
+// secrets are the client secrets used, every token the mock issued and the buyers' tax codes,
+// e-mails, phones and national ids in the scenarios. The SDK's own logs (SEPAY_EINVOICE_LOG=trace)
+// go to stderr from Rust, so test.sh captures them and secret-scan.mjs checks both; without
+// SEPAY_SCAN_SECRETS_FILE the collected outputs are checked here.
+const scan = { outputs: [], secrets: new Set(['mock_client_secret']) }
+
+function secret(v) {
+  if (typeof v === 'string' && v.length >= 8) scan.secrets.add(v)
+}
+
+function collectPii(v) {
+  if (Array.isArray(v)) return v.forEach(collectPii)
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (['tax_code', 'email', 'phone', 'national_id', 'client_secret'].includes(k)) secret(x)
+      else collectPii(x)
+    }
+  }
+}
+
+function observe(v) {
+  scan.outputs.push(inspect(v, { depth: 6 }))
+  try {
+    scan.outputs.push(JSON.stringify(v))
+  } catch {
+    // not serialisable: inspect() covers it
+  }
+  if (v instanceof Error) scan.outputs.push(String(v), v.message)
+}
+
+async function collectTokens() {
+  const { tokens } = await mock.control('GET', '/_mock/tokens')
+  for (const t of tokens) secret(t.token)
+}
+
 before(async () => {
   mock = await startMock()
 })
@@ -32,6 +69,14 @@ after(async () => {
   await mock?.stop()
   for (const f of failures) console.log(`FAILED  ${f}`)
   console.log(`conformance (node): ${passed} passed, ${failed} failed`)
+  const file = process.env.SEPAY_SCAN_SECRETS_FILE
+  if (file) {
+    writeFileSync(file, JSON.stringify({ secrets: [...scan.secrets], outputs: scan.outputs }))
+  } else {
+    const leaks = scan.outputs.filter((o) => [...scan.secrets].some((x) => o.includes(x)))
+    console.log(`secret scan (node, no logs): ${scan.outputs.length} outputs, ${scan.secrets.size} secrets, ${leaks.length} leaks`)
+    if (leaks.length) process.exitCode = 1
+  }
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -248,6 +293,11 @@ function errorCanonical(e) {
     field: e.field,
     attempts: e.attempts ?? 0,
     message: e.message,
+    reference_code: e.referenceCode,
+    tracking_code: e.trackingCode,
+    job: e.job === undefined ? undefined : toCanonical(e.job),
+    retryable: e.retryable ?? false,
+    ambiguous: e.ambiguous ?? false,
   }
 }
 
@@ -264,6 +314,7 @@ async function runStep(client, step, saved) {
       case 'expire_tokens':
         return mock.control('POST', '/_mock/tokens/expire')
       case 'reset':
+        await collectTokens()
         return mock.control('POST', '/_mock/reset')
       case 'stats':
         return matches(step.expect ?? null, await mock.control('GET', '/_mock/stats'), saved, 'stats')
@@ -282,6 +333,7 @@ async function runStep(client, step, saved) {
     error = e
   }
   const expectError = step.expect_error
+  if (error) observe(error)
   if (!error) {
     if (expectError) throw new Error(`expected an error, got ${JSON.stringify(result)}`)
     if (step.expect !== undefined) matches(step.expect, result, saved, 'result')
@@ -297,6 +349,7 @@ async function runStep(client, step, saved) {
   } catch (m) {
     throw new Error(`${m.message} (error was: ${error.name}: ${error.message})`)
   }
+  if (step.save) saved[step.save] = JSON.parse(JSON.stringify(errorCanonical(error)))
   if (contains !== undefined && !error.message.includes(contains)) {
     throw new Error(`error message ${JSON.stringify(error.message)} does not contain ${JSON.stringify(contains)}`)
   }
@@ -309,6 +362,8 @@ async function runStep(client, step, saved) {
 }
 
 async function runScenario(scenario) {
+  collectPii(scenario)
+  await collectTokens()
   await mock.control('POST', '/_mock/reset')
   if (scenario.mock?.config) await mock.control('POST', '/_mock/config', scenario.mock.config)
   for (const rule of scenario.mock?.faults ?? []) await mock.control('POST', '/_mock/faults', rule)
@@ -320,14 +375,21 @@ async function runScenario(scenario) {
     maxRetries: o.max_retries,
     timeoutMs: o.timeout_ms,
     callTimeoutMs: o.call_timeout_ms,
+    maxResponseBytes: o.max_response_bytes,
+    maxDownloadBytes: o.max_download_bytes,
   })
+  observe(client)
   const saved = {}
-  for (const [i, step] of (scenario.steps ?? []).entries()) {
-    try {
-      await runStep(client, step, saved)
-    } catch (e) {
-      throw new Error(`step ${i + 1} (${step.call ?? step.mock}): ${e.message}`)
+  try {
+    for (const [i, step] of (scenario.steps ?? []).entries()) {
+      try {
+        await runStep(client, step, saved)
+      } catch (e) {
+        throw new Error(`step ${i + 1} (${step.call ?? step.mock}): ${e.message}`)
+      }
     }
+  } finally {
+    await collectTokens()
   }
 }
 

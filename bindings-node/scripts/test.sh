@@ -34,11 +34,17 @@ export SEPAY_MOCK_BIN
 
 status=0
 
-step "conformance scenarios"
-# Run directly (not under --test) so the summary line prints on its own line.
-node bindings-node/__test__/conformance.test.mjs > "${TMPDIR:-/tmp}/sepay-node-conformance.log" 2>&1 || status=1
-grep -E '^(FAILED|not ok)' "${TMPDIR:-/tmp}/sepay-node-conformance.log" || true
-grep -E '^conformance \(node\): ' "${TMPDIR:-/tmp}/sepay-node-conformance.log" || { echo "conformance (node): no summary"; status=1; }
+step "conformance scenarios, with the secret scan (SDK logs at trace)"
+# Run directly (not under --test) so the summary line prints on its own line. The SDK's logs go
+# to stderr from Rust; the scan checks them and every error/client the runner inspected.
+scan_dir="$(mktemp -d)"
+conf_log="$scan_dir/conformance.log"
+SEPAY_EINVOICE_LOG=trace SEPAY_SCAN_SECRETS_FILE="$scan_dir/secrets.json" \
+  node bindings-node/__test__/conformance.test.mjs > "$conf_log" 2>&1 || status=1
+grep -E '^(FAILED|not ok)' "$conf_log" || true
+grep -E '^conformance \(node\): ' "$conf_log" || { echo "conformance (node): no summary"; tail -20 "$conf_log"; status=1; }
+node bindings-node/__test__/secret-scan.mjs "$conf_log" "$scan_dir/secrets.json" || status=1
+rm -rf "$scan_dir"
 
 step "node --test api + faults"
 node --test bindings-node/__test__/api.test.mjs bindings-node/__test__/faults.test.mjs || status=1

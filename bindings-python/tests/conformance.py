@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import inspect
 import json
+import logging
 import uuid
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,6 +23,64 @@ WAIT_CALLS = {"wait_for_status", "create_invoice_and_wait", "issue_invoice_and_w
 
 class StepFailed(AssertionError):
     pass
+
+
+# ---- secret scan ----------------------------------------------------------------------------
+
+
+class _Scan(logging.Handler):
+    """Collects every SDK log record (DEBUG and up) and every ``repr``/``str`` of results,
+    errors (with all their attributes) and clients; the secrets are the client secrets used,
+    every token the mock issued and the buyers' tax codes, e-mails, phones and national ids in
+    the scenarios. ``leaks()`` looks for each secret in each collected text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.outputs: List[str] = []
+        self.secrets: set = set()
+        self.log_lines = 0
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.log_lines += 1
+        self.outputs.append(self.format(record))
+
+    def secret(self, value: Any) -> None:
+        if isinstance(value, str) and len(value) >= 8:
+            self.secrets.add(value)
+
+    def collect_pii(self, v: Any) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k in ("tax_code", "email", "phone", "national_id", "client_secret"):
+                    self.secret(x)
+                else:
+                    self.collect_pii(x)
+        elif isinstance(v, list):
+            for x in v:
+                self.collect_pii(x)
+
+    def observe(self, value: Any) -> None:
+        self.outputs.append(repr(value))
+        self.outputs.append(str(value))
+        if isinstance(value, BaseException):
+            for attr in vars(value).values():
+                self.outputs.append(repr(attr))
+
+    def leaks(self) -> List[str]:
+        found = []
+        for secret in self.secrets:
+            for text in self.outputs:
+                if secret in text:
+                    found.append(text.replace(secret, "<SECRET>")[:300])
+        return found
+
+
+SCAN = _Scan()
+SCAN.secret(CLIENT_SECRET)
+_logger = logging.getLogger("sepay_einvoice")
+_logger.addHandler(SCAN)
+_logger.setLevel(logging.DEBUG)
 
 
 def scenario_files() -> List[Path]:
@@ -248,17 +307,28 @@ async def _async_invoke(client: Any, call: str, args: Dict[str, Any], on_status:
     return out
 
 
-def _check_error(err: se.SePayError, want: Dict[str, Any]) -> None:
-    checks = [
-        ("kind", err.kind),
-        ("status", err.status_code),
-        ("api_code", err.api_code),
-        ("field", err.field),
-        ("attempts", err.attempts),
-    ]
-    for key, got in checks:
-        if key in want and want[key] != got:
-            raise StepFailed(f"error {key}: got {got!r}, expected {want[key]!r} ({err!r})")
+def _error_canonical(err: se.SePayError) -> Dict[str, Any]:
+    return {
+        "kind": err.kind,
+        "status": err.status_code,
+        "api_code": err.api_code,
+        "field": err.field,
+        "attempts": err.attempts,
+        "message": err.message,
+        "reference_code": err.reference_code,
+        "tracking_code": err.tracking_code,
+        "job": None if err.job is None else err.job.to_dict(),
+        "retryable": err.retryable,
+        "ambiguous": err.ambiguous,
+    }
+
+
+def _check_error(err: se.SePayError, want: Dict[str, Any], saved: Dict[str, Any]) -> None:
+    exp = {k: v for k, v in want.items() if k != "message_contains"}
+    try:
+        match(_error_canonical(err), exp, saved, "error")
+    except StepFailed as e:
+        raise StepFailed(f"{e} ({err!r})") from None
     if "message_contains" in want:
         text = f"{err.message} {err}"
         if want["message_contains"] not in text:
@@ -280,18 +350,29 @@ def _client_kwargs(mock: Mock, spec: Dict[str, Any]) -> Dict[str, Any]:
         kw["call_timeout"] = spec["call_timeout_ms"] / 1000.0
     if "max_retries" in spec:
         kw["max_retries"] = spec["max_retries"]
+    for key in ("max_response_bytes", "max_download_bytes"):
+        if key in spec:
+            kw[key] = spec[key]
     if "environment" in spec:
         kw["environment"] = spec["environment"]
     return kw
 
 
 def _setup(mock: Mock, scenario: Dict[str, Any]) -> None:
+    _collect_tokens(mock)
+    SCAN.collect_pii(scenario)
     mock.reset()
     setup = scenario.get("mock") or {}
     if setup.get("config"):
         mock.config(setup["config"])
     for rule in setup.get("faults") or []:
         mock.fault(rule)
+
+
+def _collect_tokens(mock: Mock) -> None:
+    """Every token the mock issued since its last reset becomes a secret to look for."""
+    for t in mock.request("GET", "/_mock/tokens").get("tokens", []):
+        SCAN.secret(t.get("token"))
 
 
 def _mock_step(mock: Mock, step: Dict[str, Any], saved: Dict[str, Any]) -> None:
@@ -307,6 +388,7 @@ def _mock_step(mock: Mock, step: Dict[str, Any], saved: Dict[str, Any]) -> None:
     elif what == "expire_tokens":
         mock.expire_tokens()
     elif what == "reset":
+        _collect_tokens(mock)
         mock.reset()
     elif what == "stats":
         stats = mock.stats()
@@ -343,14 +425,19 @@ class _Step:
                 raise StepFailed(f"{self.call}: expected a {want.get('kind')} error, got {result!r}")
             if not isinstance(error, se.SePayError):
                 raise StepFailed(f"{self.call}: raised {error!r}, not a SePayError")
-            _check_error(error, want)
+            SCAN.observe(error)
+            _check_error(error, want, self.saved)
+            if step.get("save"):
+                self.saved[step["save"]] = json.loads(json.dumps(_error_canonical(error)))
             if self.before is not None:
                 after = int(self.mock.stats().get("requests_total", 0))
                 if after != self.before:
                     raise StepFailed(f"{self.call}: a validation error, but {after - self.before} request(s) reached the mock")
         else:
             if error is not None:
+                SCAN.observe(error)
                 raise StepFailed(f"{self.call}: unexpected error {error!r}") from error
+            SCAN.observe(result)
             canonical = _canonical(self.call, result)
             if "expect" in step:
                 match(canonical, step["expect"], self.saved, self.call)
@@ -388,7 +475,9 @@ def run_sync(mock: Mock, scenario: Dict[str, Any]) -> None:
 
     _setup(mock, scenario)
     with se.Client(**_client_kwargs(mock, scenario.get("client") or {})) as client:
+        SCAN.observe(client)
         asyncio.run(_run(mock, scenario, client, invoke))
+    _collect_tokens(mock)
 
 
 def run_async(mock: Mock, scenario: Dict[str, Any]) -> None:
@@ -397,6 +486,8 @@ def run_async(mock: Mock, scenario: Dict[str, Any]) -> None:
     async def main() -> None:
         _setup(mock, scenario)
         async with se.AsyncClient(**_client_kwargs(mock, scenario.get("client") or {})) as client:
+            SCAN.observe(client)
             await _run(mock, scenario, client, _async_invoke)
 
     asyncio.run(main())
+    _collect_tokens(mock)

@@ -64,6 +64,11 @@ def draft_request(**over: Any) -> Dict[str, Any]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    scan = CONFORMANCE.get("scan")
+    if scan:
+        terminalreporter.write_line(
+            f"secret scan (python): {scan['passed'][0]}, {len(scan['failed'])} leaks"
+        )
     for mode in ("sync", "async"):
         r = CONFORMANCE[mode]
         if not r["passed"] and not r["failed"] and not os.environ.get("SEPAY_CONFORMANCE_ALWAYS"):

@@ -39,6 +39,19 @@ def test_conformance_async(path: Path, mock: Mock) -> None:
     _run("async", path, mock, conformance.run_async)
 
 
+def test_secret_scan_after_the_scenarios() -> None:
+    """Runs after the scenarios (pytest keeps file order): with DEBUG logging on, no log record,
+    repr or error attribute of the whole suite contains the client secret, a token or a buyer's
+    tax code, e-mail, phone or national id."""
+    scan = conformance.SCAN
+    leaks = scan.leaks()
+    CONFORMANCE["scan"] = {
+        "passed": [f"{len(scan.outputs)} outputs, {scan.log_lines} log lines, {len(scan.secrets)} secrets"],
+        "failed": leaks,
+    }
+    assert not leaks, "\n".join(leaks[:5])
+
+
 def test_runner_matching_rules() -> None:
     """The runner's own matching rules, so a green run means something."""
     m = conformance.match

@@ -205,10 +205,12 @@ def _jsonable(value: Any, *, wire: bool, path: str = "", depth: int = 0) -> Any:
     ``wire=True`` prepares input for the core: ``None`` fields are left out and floats are
     written through their shortest repr (as text, so NaN/inf reach the core and are rejected
     there with the field's path). Input that cannot become JSON (an unsupported type, text
-    with lone surrogates, nesting deeper than 32) raises ``ValidationError`` naming the field.
+    with lone surrogates) raises ``ValidationError`` naming the field. Nesting deeper than 32
+    is cut off with a placeholder: no request field is that deep, so the core then reports the
+    field whose type is wrong, as it does for every language.
     """
     if depth > _MAX_DEPTH:
-        raise _bad_input(path, "is nested too deeply")
+        return "[nested too deeply]"
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
