@@ -46,6 +46,13 @@ grep -E '^conformance \(node\): ' "$conf_log" || { echo "conformance (node): no 
 node bindings-node/__test__/secret-scan.mjs "$conf_log" "$scan_dir/secrets.json" || status=1
 rm -rf "$scan_dir"
 
+step "bad-input corpus"
+# Run directly (not under --test) so the summary prints on its own line.
+bad_log="$(mktemp)"
+node bindings-node/__test__/bad-input.test.mjs > "$bad_log" 2>&1 || status=1
+grep -E '^(FAILED|skipped|bad-input \(node\): )' "$bad_log" || { echo "bad-input (node): no summary"; tail -20 "$bad_log"; status=1; }
+rm -f "$bad_log"
+
 step "node --test api + faults"
 node --test bindings-node/__test__/api.test.mjs bindings-node/__test__/faults.test.mjs || status=1
 

@@ -17,6 +17,8 @@ CONFORMANCE: Dict[str, Dict[str, List[str]]] = {
     "sync": {"passed": [], "failed": []},
     "async": {"passed": [], "failed": []},
 }
+# Filled by test_bad_input.py (mode -> its summary line and failure lines); printed likewise.
+BAD_INPUT: Dict[str, Dict[str, List[str]]] = {}
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +80,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         )
         for name in r["failed"]:
             terminalreporter.write_line(f"  failed: {name}")
+    for mode in ("sync", "async"):
+        b = BAD_INPUT.get(mode)
+        if b:
+            terminalreporter.write_line(b["summary"][0])
+            for name in b["failed"]:
+                terminalreporter.write_line(f"  failed: {name}")

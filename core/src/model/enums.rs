@@ -276,10 +276,12 @@ impl Visitor<'_> for IntVisitor {
         i64::try_from(v).map_err(|_| E::custom("integer out of range"))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
-        if v.fract() == 0.0 && v.abs() < 1e15 {
-            Ok(v as i64)
-        } else {
+        if v.fract() != 0.0 || !v.is_finite() {
             Err(E::custom("expected a whole number, got a fraction"))
+        } else if v.abs() >= 1e15 {
+            Err(E::custom("is too large"))
+        } else {
+            Ok(v as i64)
         }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {

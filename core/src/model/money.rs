@@ -30,6 +30,10 @@ impl Visitor<'_> for DecimalVisitor {
         if !v.is_finite() {
             return Err(E::custom("NaN and infinity are not amounts"));
         }
+        if v.abs() >= 1e28 {
+            // Beyond what a decimal holds, and far beyond any amount.
+            return Err(E::custom("is too large to be an amount"));
+        }
         // A float is read through its shortest round-trip text, so 0.1 stays 0.1.
         parse_decimal(&v.to_string()).map_err(E::custom)
     }
