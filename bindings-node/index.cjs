@@ -235,6 +235,14 @@ function toWire(value, path = '', depth = 0, seen = new Set()) {
   }
 }
 
+/** A string argument, or a ValidationError naming it (the addon would only say "expected a string"). */
+function text(value, field) {
+  if (typeof value !== 'string') {
+    throw badInput(field, `must be a string, got ${value === null ? 'null' : typeof value}`)
+  }
+  return value
+}
+
 /** Arguments for the addon: bad input becomes a rejected promise, like every other error. */
 function wireOrReject(value, path) {
   try {
@@ -371,7 +379,7 @@ class Client {
   }
 
   getProviderAccount(id, options) {
-    return call(signalOf(options), (c) => this.#native.getProviderAccount(id, c))
+    return call(signalOf(options), (c) => this.#native.getProviderAccount(text(id, 'id'), c))
   }
 
   /**
@@ -386,7 +394,7 @@ class Client {
   }
 
   issueInvoice(referenceCode, options) {
-    return call(signalOf(options), (c) => this.#native.issueInvoice(referenceCode, c))
+    return call(signalOf(options), (c) => this.#native.issueInvoice(text(referenceCode, 'reference_code'), c))
   }
 
   checkStatus(job, options) {
@@ -410,12 +418,12 @@ class Client {
   issueInvoiceAndWait(referenceCode, options) {
     const [wire, onStatus] = waitArgs(options)
     return call(signalOf(options), (c) =>
-      this.#native.issueInvoiceAndWait(referenceCode, wire, onStatus, c),
+      this.#native.issueInvoiceAndWait(text(referenceCode, 'reference_code'), wire, onStatus, c),
     )
   }
 
   getInvoice(referenceCode, options) {
-    return call(signalOf(options), (c) => this.#native.getInvoice(referenceCode, c))
+    return call(signalOf(options), (c) => this.#native.getInvoice(text(referenceCode, 'reference_code'), c))
   }
 
   listInvoices(params, options) {
@@ -443,12 +451,12 @@ class Client {
       options = fileType
       fileType = 'pdf'
     }
-    const f = await call(signalOf(options), (c) => this.#native.downloadInvoice(referenceCode, String(fileType), c))
+    const f = await call(signalOf(options), (c) => this.#native.downloadInvoice(text(referenceCode, 'reference_code'), text(fileType, 'type'), c))
     return { fileType: f.fileType, fileName: f.fileName, content: f.content }
   }
 
   async deleteDraft(referenceCode, options) {
-    await call(signalOf(options), (c) => this.#native.deleteDraft(referenceCode, c))
+    await call(signalOf(options), (c) => this.#native.deleteDraft(text(referenceCode, 'reference_code'), c))
   }
 
   getUsage(options) {

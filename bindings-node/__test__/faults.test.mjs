@@ -158,3 +158,15 @@ test('an endless answer rejects and memory stays bounded', async () => {
   // Three attempts of at most 8 MiB each, one at a time, plus Node itself (~60 MiB).
   assert.ok(Number(peakMiB) < 200, `peak RSS ${peakMiB} MiB`)
 })
+
+test('a positional argument of the wrong type is a ValidationError naming it', async () => {
+  for (const [run, field] of [
+    [() => client.getInvoice(123), 'reference_code'],
+    [() => client.deleteDraft(undefined), 'reference_code'],
+    [() => client.issueInvoice({}), 'reference_code'],
+    [() => client.downloadInvoice('r1', 7), 'type'],
+    [() => client.getProviderAccount(null), 'id'],
+  ]) {
+    await assert.rejects(run(), (e) => e instanceof ValidationError && e.field === field)
+  }
+})
