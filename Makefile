@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
 SHELL := /bin/bash
-.PHONY: demo test test-rust test-python test-node bench bench-mock bench-client bench-python bench-node clean
+.PHONY: demo test test-rust test-python test-node soak bench bench-mock bench-client bench-python bench-node clean
 
 demo:
 	bash scripts/demo.sh
@@ -15,6 +15,11 @@ test-python:
 
 test-node:
 	@if [ -f bindings-node/scripts/test.sh ]; then bash bindings-node/scripts/test.sh; else echo "node binding not present"; fi
+
+# The exactly-once soak at full size (1000 create-and-wait calls per language under mixed faults);
+# results in bench/results/soak-<lang>.json. A reduced run (200 calls) is part of `make test`.
+soak:
+	bash tests/soak/run.sh full
 
 bench: bench-mock bench-client bench-python bench-node
 

@@ -56,6 +56,9 @@ rm -f "$bad_log"
 step "node --test api + faults"
 node --test bindings-node/__test__/api.test.mjs bindings-node/__test__/faults.test.mjs || status=1
 
+step "soak (reduced: see tests/soak/README.md)"
+node tests/soak/soak_node.mjs || status=1
+
 step "tsc --noEmit --strict"
 npx tsc -p bindings-node/tsconfig.json || status=1
 

@@ -19,6 +19,7 @@ run() {
 }
 
 run python -m pytest -q -p no:cacheprovider bindings-python/tests
+run python tests/soak/soak_python.py
 run python -m mypy --strict --no-incremental examples/python/quickstart.py
 run python -m mypy --strict --no-incremental bindings-python/python/sepay_einvoice
 run bash -c "cd / && python -m mypy.stubtest sepay_einvoice --allowlist '$ROOT/bindings-python/stubtest-allowlist.txt'"
