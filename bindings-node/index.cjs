@@ -253,32 +253,47 @@ function wireOrReject(value, path) {
 }
 
 /**
- * Reference codes the SDK sent request objects with: sending the same object again reuses its
- * code, so a retry finds the invoice instead of creating a second one. A WeakMap, so the
- * caller's object is never modified and a copy of it (a new sale) starts without a code.
+ * The reference-code memory of each request object sent (the core's own, shared): sending the
+ * same object again reuses its code, so a retry finds the invoice instead of creating a second
+ * one — even after an abort. A WeakMap, so the caller's object is never modified and a copy of
+ * it (a new sale) starts without a code.
  */
 const sentReferences = new WeakMap()
 
 function sentReferenceOf(request) {
-  return request !== null && typeof request === 'object' ? sentReferences.get(request) || null : null
-}
-
-function rememberReference(request, referenceCode) {
-  if (request !== null && typeof request === 'object' && typeof referenceCode === 'string' && referenceCode) {
-    sentReferences.set(request, referenceCode)
+  if (request === null || typeof request !== 'object') return null
+  let sent = sentReferences.get(request)
+  if (!sent) {
+    sent = new native.SentReference()
+    sentReferences.set(request, sent)
   }
+  return sent
 }
 
-/** Runs a create through `call`, remembering the reference code on the request object. */
+/** Runs a create through `call`; an abort still names the invoice's reference code. */
 async function createCall(request, signal, fn) {
+  const sent = sentReferenceOf(request)
   try {
-    const result = await call(signal, (c) => fn(c, sentReferenceOf(request)))
-    rememberReference(request, result && result.referenceCode)
-    return result
+    return await call(signal, (c) => fn(c, sent))
   } catch (e) {
-    if (e instanceof SePayError) rememberReference(request, e.referenceCode)
+    if (e instanceof AbortError && sent && sent.code) {
+      e.referenceCode = sent.code
+      e.ambiguous = true
+    }
     throw e
   }
+}
+
+/** The reference code the SDK generated for `request` when it was first sent, if any. */
+function sentReferenceCode(request) {
+  const sent = request !== null && typeof request === 'object' ? sentReferences.get(request) : undefined
+  return sent ? sent.code : null
+}
+
+/** Forgets the code generated for `request`: its next send takes a new one. */
+function forgetReferenceCode(request) {
+  const sent = request !== null && typeof request === 'object' ? sentReferences.get(request) : undefined
+  if (sent) sent.forget()
 }
 
 function waitArgs(options) {
@@ -484,6 +499,8 @@ const coreVersion = native.coreVersion()
 module.exports = {
   Client,
   totals,
+  sentReferenceCode,
+  forgetReferenceCode,
   VERSION,
   coreVersion,
   SePayError,

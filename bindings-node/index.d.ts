@@ -379,6 +379,14 @@ export declare class Client {
 
 /** Local preview of the amounts the API will compute for `request` (no request is sent). */
 export declare function totals(request: TotalsRequest): Totals
+/**
+ * The reference code the SDK generated for a request object when it was first sent (`null`
+ * before). Sending the same object again reuses it; a copy of the object is a new sale; a
+ * changed object whose invoice may exist is refused with a ValidationError naming the change.
+ */
+export declare function sentReferenceCode(request: object): string | null
+/** Forgets the code generated for a request object: its next send takes a new one. */
+export declare function forgetReferenceCode(request: object): void
 
 /** The package version. */
 export declare const VERSION: string

@@ -40,11 +40,11 @@ export declare class NativeClient {
   authenticate(cancel?: CancelHandle | undefined | null): Promise<any>
   listProviderAccounts(params?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   getProviderAccount(id: string, cancel?: CancelHandle | undefined | null): Promise<any>
-  createInvoice(request?: any | undefined | null, sentReference?: string | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  createInvoice(request?: any | undefined | null, sent?: SentReference | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   issueInvoice(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<any>
   checkStatus(job?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   waitForStatus(job?: any | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
-  createInvoiceAndWait(request?: any | undefined | null, sentReference?: string | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  createInvoiceAndWait(request?: any | undefined | null, sent?: SentReference | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   issueInvoiceAndWait(referenceCode: string, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   getInvoice(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<any>
   listInvoices(params?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
@@ -53,6 +53,19 @@ export declare class NativeClient {
   downloadInvoice(referenceCode: string, fileType: string, cancel?: CancelHandle | undefined | null): Promise<NativeFile>
   deleteDraft(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<null>
   getUsage(cancel?: CancelHandle | undefined | null): Promise<any>
+}
+
+/**
+ * The memory a JavaScript request object keeps of the reference code it was sent with (the
+ * facade keys it by the object in a `WeakMap`): the core's own `SentReference`, in which the
+ * core claims the code before anything is sent.
+ */
+export declare class SentReference {
+  constructor()
+  /** The code, once the object has been sent. */
+  get code(): string | null
+  /** Forgets the code: the next send takes a new one. */
+  forget(): void
 }
 
 /**

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.CancelHandle = nativeBinding.CancelHandle
 module.exports.InvoiceIterator = nativeBinding.InvoiceIterator
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.SentReference = nativeBinding.SentReference
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.totals = nativeBinding.totals

@@ -272,12 +272,19 @@ test('a stored job (plain JSON) can be waited on again', async () => {
   assert.equal(inv.referenceCode, job.referenceCode)
 })
 
-test('a duplicate referenceCode is a ConflictError; the invoice is followed by reference code', async () => {
+test('a reused referenceCode: another invoice is a ConflictError, the same one is followed by reference code', async () => {
   const referenceCode = `order-${Date.now()}`
-  await client.createInvoice(sampleRequest({ referenceCode }))
-  const dup = await catchErr(client.createInvoice(sampleRequest({ referenceCode })))
+  const req = sampleRequest({ referenceCode })
+  await client.createInvoice(req)
+  const other = sampleRequest({ referenceCode, issuedDate: req.issuedDate })
+  other.items[0].unitPrice = 90000
+  const dup = await catchErr(client.createInvoice(other))
   assert.ok(dup instanceof esm.ConflictError, String(dup))
   assert.equal(dup.apiCode, 'EINVOICE_DOCUMENT_EXISTED')
+  assert.equal(dup.field, 'items[0].unit_price')
+  const same = await client.createInvoice({ ...req })
+  assert.equal(same.referenceCode, referenceCode)
+  assert.equal(same.trackingCode ?? null, null)
   const inv = await client.waitForStatus({ kind: 'create', referenceCode }, { pollIntervalMs: 50 })
   assert.equal(inv.referenceCode, referenceCode)
   const file = await client.downloadInvoice(referenceCode, { signal: AbortSignal.timeout(5_000) }).catch((e) => e)

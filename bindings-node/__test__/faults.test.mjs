@@ -10,7 +10,16 @@ import { createRequire } from 'node:module'
 import { startMock, sampleRequest, CREDENTIALS, REPO } from './mock.mjs'
 
 const require = createRequire(import.meta.url)
-const { Client, ValidationError, ConflictError, DecodeError, SePayError } = require('../index.cjs')
+const {
+  Client,
+  ValidationError,
+  ConflictError,
+  DecodeError,
+  SePayError,
+  AbortError,
+  sentReferenceCode,
+  forgetReferenceCode,
+} = require('../index.cjs')
 
 let mock
 let client
@@ -169,4 +178,43 @@ test('a positional argument of the wrong type is a ValidationError naming it', a
   ]) {
     await assert.rejects(run(), (e) => e instanceof ValidationError && e.field === field)
   }
+})
+
+test('an aborted create keeps the object\'s code: the retry finds the invoice', async () => {
+  await mock.control('POST', '/_mock/faults', {
+    route: 'create_invoice',
+    kind: 'latency',
+    when: 'after',
+    latency_ms: 1500,
+    times: 1,
+  })
+  const req = sampleRequest()
+  const err = await client.createInvoice(req, { signal: AbortSignal.timeout(300) }).then(
+    () => assert.fail('expected an abort'),
+    (e) => e,
+  )
+  assert.ok(err instanceof AbortError, inspect(err))
+  const code = sentReferenceCode(req)
+  assert.ok(code && err.referenceCode === code && err.ambiguous, inspect(err))
+  await new Promise((r) => setTimeout(r, 1500))
+  // Two concurrent sends of the same object share its code.
+  const jobs = await Promise.all([client.createInvoice(req), client.createInvoice(req)])
+  assert.deepEqual(new Set(jobs.map((j) => j.referenceCode)), new Set([code]))
+  assert.equal(await invoicesWith(code), 1)
+})
+
+test('a sent object that changed is refused, naming the change', async () => {
+  const req = sampleRequest({ notes: 'order 1001' })
+  const first = await client.createInvoiceAndWait(req, fast)
+  req.notes = 'order 1002'
+  const err = await client.createInvoice(req).then(
+    () => assert.fail('expected a validation error'),
+    (e) => e,
+  )
+  assert.ok(err instanceof ValidationError, inspect(err))
+  assert.equal(err.field, 'notes')
+  assert.equal(err.referenceCode, first.referenceCode)
+  forgetReferenceCode(req)
+  const next = await client.createInvoice(req)
+  assert.notEqual(next.referenceCode, first.referenceCode)
 })

@@ -297,12 +297,32 @@ fn opt_u32(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Option
     }
 }
 
+fn opt_bytes(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Option<usize>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= 9.0e15)
+                    .map(|f| f as u64)
+            })
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| validation(field, "must be a positive whole number of bytes")),
+    }
+}
+
 fn opt_duration(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Option<Duration>> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(f) if f.is_finite() && f >= 0.0 => Ok(Some(Duration::from_secs_f64(f / 1000.0))),
-            _ => Err(validation(field, "must be a number of milliseconds")),
+        Some(v) => match v
+            .as_f64()
+            .and_then(|f| Duration::try_from_secs_f64(f / 1000.0).ok())
+        {
+            Some(d) => Ok(Some(d)),
+            None => Err(validation(field, "must be a number of milliseconds")),
         },
     }
 }
@@ -379,15 +399,15 @@ fn create_request(v: Option<Value>) -> sdk::Result<sdk::CreateInvoice> {
     sdk::CreateInvoice::from_json(snakeize(v))
 }
 
-/// The create request plus the reference code the facade remembers for this request object
-/// (so sending the same object again reuses it).
+/// The create request, sharing the memory of the JavaScript request object's reference code
+/// (so sending the same object again reuses it, even after an aborted call).
 fn create_request_sent(
     v: Option<Value>,
-    sent_reference: Option<String>,
+    sent: Option<&SentReference>,
 ) -> sdk::Result<sdk::CreateInvoice> {
-    let req = create_request(v)?;
-    if let Some(code) = sent_reference {
-        req.sent_reference.set(code);
+    let mut req = create_request(v)?;
+    if let Some(s) = sent {
+        req.sent_reference = s.inner.shared();
     }
     Ok(req)
 }
@@ -503,11 +523,11 @@ impl NativeClient {
             if let Some(n) = opt_u32(&m, "maxRetries", "max_retries")? {
                 b = b.max_retries(n);
             }
-            if let Some(n) = opt_u32(&m, "maxResponseBytes", "max_response_bytes")? {
-                b = b.max_response_bytes(n as usize);
+            if let Some(n) = opt_bytes(&m, "maxResponseBytes", "max_response_bytes")? {
+                b = b.max_response_bytes(n);
             }
-            if let Some(n) = opt_u32(&m, "maxDownloadBytes", "max_download_bytes")? {
-                b = b.max_download_bytes(n as usize);
+            if let Some(n) = opt_bytes(&m, "maxDownloadBytes", "max_download_bytes")? {
+                b = b.max_download_bytes(n);
             }
             Ok(NativeClient { inner: b.build()? })
         })
@@ -561,12 +581,14 @@ impl NativeClient {
         &self,
         env: &'e Env,
         request: Option<Value>,
-        sent_reference: Option<String>,
+        sent: Option<&SentReference>,
         cancel: Option<&CancelHandle>,
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
+        // Built here, synchronously: the code is claimed in `sent` before the promise exists.
+        let req = create_request_sent(request, sent);
         spawn(env, cancel, async move {
-            let req = create_request_sent(request, sent_reference)?;
+            let req = req?;
             out(&c.create_invoice(&req).await?)
         })
     }
@@ -624,7 +646,7 @@ impl NativeClient {
         &self,
         env: &'e Env,
         request: Option<Value>,
-        sent_reference: Option<String>,
+        sent: Option<&SentReference>,
         options: Option<Value>,
         #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
             StatusFn,
@@ -632,8 +654,9 @@ impl NativeClient {
         cancel: Option<&CancelHandle>,
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
+        let req = create_request_sent(request, sent);
         spawn(env, cancel, async move {
-            let req = create_request_sent(request, sent_reference)?;
+            let req = req?;
             let (o, sink) = wait_options(options, on_status)?;
             let r = c.create_invoice_and_wait(&req, o).await;
             flush(&sink).await;
@@ -741,6 +764,42 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move { out(&c.get_usage().await?) })
+    }
+}
+
+/// The memory a JavaScript request object keeps of the reference code it was sent with (the
+/// facade keys it by the object in a `WeakMap`): the core's own `SentReference`, in which the
+/// core claims the code before anything is sent.
+#[napi]
+pub struct SentReference {
+    inner: sdk::SentReference,
+}
+
+impl Default for SentReference {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[napi]
+impl SentReference {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        SentReference {
+            inner: sdk::SentReference::default(),
+        }
+    }
+
+    /// The code, once the object has been sent.
+    #[napi(getter)]
+    pub fn code(&self) -> Option<String> {
+        self.inner.get()
+    }
+
+    /// Forgets the code: the next send takes a new one.
+    #[napi]
+    pub fn forget(&self) {
+        self.inner.forget();
     }
 }
 

@@ -126,15 +126,18 @@ fn job_arg(args: &Value) -> sepay_einvoice::Result<Job> {
     }
 }
 
-/// The create request, with the reference code the Python object was sent with before (so
-/// sending the same object again reuses it).
-fn request_arg(args: &Value) -> sepay_einvoice::Result<CreateInvoice> {
-    let req = match arg(args, "request") {
+/// The create request, sharing the memory of the Python request object's reference code (so
+/// sending the same object again reuses it, even after a cancelled call).
+fn request_arg(
+    args: &Value,
+    sent: Option<&SentReference>,
+) -> sepay_einvoice::Result<CreateInvoice> {
+    let mut req = match arg(args, "request") {
         Some(v) => CreateInvoice::from_json(v.clone())?,
         None => return Err(Error::validation("request", "is required")),
     };
-    if let Some(code) = opt_str(args, "sent_reference")? {
-        req.sent_reference.set(code);
+    if let Some(s) = sent {
+        req.sent_reference = s.inner.shared();
     }
     Ok(req)
 }
@@ -149,7 +152,13 @@ fn list_invoices_params(args: &Value) -> sepay_einvoice::Result<ListInvoicesPara
 
 /// Builds the future of one operation. Argument errors become a failed future, so sync and async
 /// callers see them the same way.
-fn dispatch(client: Client, op: &str, args: Value, on_status: Option<Py<PyAny>>) -> BoxFut {
+fn dispatch(
+    client: Client,
+    op: &str,
+    args: Value,
+    on_status: Option<Py<PyAny>>,
+    sent: Option<&SentReference>,
+) -> BoxFut {
     let prepared: sepay_einvoice::Result<BoxFut> = (|| {
         Ok(match op {
             "authenticate" => run(async move { client.authenticate().await }, json_reply),
@@ -171,7 +180,7 @@ fn dispatch(client: Client, op: &str, args: Value, on_status: Option<Py<PyAny>>)
                 )
             }
             "create_invoice" => {
-                let req = request_arg(&args)?;
+                let req = request_arg(&args, sent)?;
                 run(async move { client.create_invoice(&req).await }, json_reply)
             }
             "issue_invoice" => {
@@ -191,7 +200,7 @@ fn dispatch(client: Client, op: &str, args: Value, on_status: Option<Py<PyAny>>)
                 )
             }
             "create_invoice_and_wait" => {
-                let req = request_arg(&args)?;
+                let req = request_arg(&args, sent)?;
                 let o = wait_options(&args, on_status)?;
                 run(
                     async move { client.create_invoice_and_wait(&req, o).await },
@@ -303,10 +312,16 @@ impl NativeClient {
         Ok(client)
     }
 
-    fn prepare(&self, op: &str, args: &str, on_status: Option<Py<PyAny>>) -> BoxFut {
+    fn prepare(
+        &self,
+        op: &str,
+        args: &str,
+        on_status: Option<Py<PyAny>>,
+        sent: Option<&SentReference>,
+    ) -> BoxFut {
         let ready = self.core().and_then(|c| parse_args(args).map(|a| (c, a)));
         match ready {
-            Ok((client, args)) => dispatch(client, op, args, on_status),
+            Ok((client, args)) => dispatch(client, op, args, on_status, sent),
             Err(e) => Box::pin(async move { Reply::Failed(e) }),
         }
     }
@@ -338,8 +353,8 @@ impl NativeClient {
         max_retries: Option<u32>,
         call_timeout: Option<f64>,
         binding: Option<String>,
-        max_response_bytes: Option<usize>,
-        max_download_bytes: Option<usize>,
+        max_response_bytes: Option<i64>,
+        max_download_bytes: Option<i64>,
     ) -> PyResult<Self> {
         py_result(py, || -> sepay_einvoice::Result<Self> {
             let mut b = Client::builder();
@@ -368,11 +383,17 @@ impl NativeClient {
             if let Some(v) = max_retries {
                 b = b.max_retries(v);
             }
+            let bytes = |name: &str, v: i64| {
+                usize::try_from(v)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| Error::validation(name, "must be a positive number of bytes"))
+            };
             if let Some(v) = max_response_bytes {
-                b = b.max_response_bytes(v);
+                b = b.max_response_bytes(bytes("max_response_bytes", v)?);
             }
             if let Some(v) = max_download_bytes {
-                b = b.max_download_bytes(v);
+                b = b.max_download_bytes(bytes("max_download_bytes", v)?);
             }
             b = b.binding(binding.unwrap_or_else(|| "python".into()));
             // Build once now so bad settings fail here, not on the first call.
@@ -385,32 +406,37 @@ impl NativeClient {
         })
     }
 
-    /// Runs an operation and blocks (GIL released, Ctrl-C honoured) until it finishes.
-    #[pyo3(signature = (op, args, on_status=None))]
+    /// Runs an operation and blocks (GIL released, Ctrl-C honoured) until it finishes. `sent`:
+    /// the request object's reference-code memory, for creates.
+    #[pyo3(signature = (op, args, on_status=None, sent=None))]
     fn call<'py>(
         &self,
         py: Python<'py>,
         op: &str,
         args: &str,
         on_status: Option<Py<PyAny>>,
+        sent: Option<PyRef<'py, SentReference>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let fut = self.prepare(op, args, on_status);
+            let fut = self.prepare(op, args, on_status, sent.as_deref());
             let reply = runtime::block_on(py, fut)?;
             reply.into_py(py)
         })
     }
 
     /// Starts an operation and returns an asyncio future; cancelling it drops the Rust future.
-    #[pyo3(signature = (op, args, on_status=None))]
+    #[pyo3(signature = (op, args, on_status=None, sent=None))]
     fn call_async<'py>(
         &self,
         py: Python<'py>,
         op: &str,
         args: &str,
         on_status: Option<Py<PyAny>>,
+        sent: Option<PyRef<'py, SentReference>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || awaitable(py, self.prepare(op, args, on_status)))
+        guard(py, || {
+            awaitable(py, self.prepare(op, args, on_status, sent.as_deref()))
+        })
     }
 
     /// A stream over every invoice (pages fetched as needed).
@@ -455,6 +481,35 @@ impl NativeClient {
     fn __repr__(&self) -> String {
         // The builder's Debug output never contains the secret.
         format!("NativeClient({:?})", self.builder)
+    }
+}
+
+/// The memory a Python `CreateInvoice` object keeps of the reference code it was sent with: the
+/// core's own `SentReference`, shared with every request built from the object. The core
+/// claims the code in it before anything is sent.
+#[pyclass(frozen, module = "sepay_einvoice._native")]
+struct SentReference {
+    inner: sepay_einvoice::SentReference,
+}
+
+#[pymethods]
+impl SentReference {
+    #[new]
+    fn new() -> Self {
+        SentReference {
+            inner: Default::default(),
+        }
+    }
+
+    /// The code, once the object has been sent.
+    #[getter]
+    fn code(&self) -> Option<String> {
+        self.inner.get()
+    }
+
+    /// Forgets the code: the next send takes a new one.
+    fn forget(&self) {
+        self.inner.forget();
     }
 }
 
@@ -565,6 +620,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", sepay_einvoice::VERSION)?;
     m.add_class::<NativeClient>()?;
     m.add_class::<NativeInvoiceStream>()?;
+    m.add_class::<SentReference>()?;
     m.add_function(wrap_pyfunction!(totals, m)?)?;
     m.add_function(wrap_pyfunction!(mask, m)?)?;
     m.add_function(wrap_pyfunction!(canonical_job, m)?)?;

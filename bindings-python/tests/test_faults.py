@@ -44,7 +44,7 @@ def typed_request(**over: Any) -> se.CreateInvoice:
         is_draft=True,
         buyer=se.Buyer(name="Công ty ABC", tax_code="0101234567"),
         items=[se.LineItem("Sản phẩm A", quantity=2, unit_price=100000, tax_rate=se.TaxRate.TEN)],
-        notes=d.get("notes"),
+        notes=over.get("notes"),
     )
 
 
@@ -197,3 +197,44 @@ def test_an_endless_answer_raises_and_memory_stays_bounded(fresh_mock: Mock) -> 
     assert kind == "decode"
     # 3 attempts of at most 8 MiB each, one at a time, plus the interpreter (~40 MiB).
     assert int(peak_mib) < 150, f"peak RSS {peak_mib} MiB"
+
+
+def test_a_cancelled_create_keeps_the_objects_code(fresh_mock: Mock) -> None:
+    """The core claims the code before sending, so an asyncio timeout or cancellation in the
+    caller's code cannot make the retry take a new one (a duplicate)."""
+    import asyncio
+
+    fresh_mock.config({"pending_polls": 0, "pending_ms": 0})
+    fresh_mock.fault(
+        {"route": "create_invoice", "kind": "latency", "when": "after", "latency_ms": 1500, "times": 1}
+    )
+    req = typed_request()
+
+    async def main() -> se.Invoice:
+        async with se.AsyncClient(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=fresh_mock.url
+        ) as c:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(c.create_invoice(req), 0.3)
+            assert req.sent_reference_code is not None
+            await asyncio.sleep(1.5)
+            # Two concurrent sends of the same object share its code too.
+            jobs = await asyncio.gather(c.create_invoice(req), c.create_invoice(req))
+            assert {j.reference_code for j in jobs} == {req.sent_reference_code}
+            return await c.wait_for_status(jobs[0], poll_interval=0.02, max_poll_interval=0.05)
+
+    inv = asyncio.run(main())
+    assert inv.reference_code == req.sent_reference_code
+    assert invoices_with(fresh_mock, inv.reference_code) == 1
+
+
+def test_a_sent_object_that_changed_is_refused(client: se.Client, fresh_mock: Mock) -> None:
+    req = typed_request(notes="order 1001")
+    first = client.create_invoice_and_wait(req, poll_interval=0.02, max_poll_interval=0.05)
+    req.notes = "order 1002"
+    with pytest.raises(se.ValidationError) as e:
+        client.create_invoice(req)
+    assert e.value.field == "notes" and e.value.reference_code == first.reference_code
+    # Forgetting the code makes the object a new sale.
+    req.forget_reference_code()
+    assert client.create_invoice(req).reference_code != first.reference_code

@@ -176,8 +176,10 @@ impl Client {
         let deadline = self.deadline();
         let prepared = validate::prepare_create(req)?;
         let reference_code = prepared.reference_code.clone();
-        let call = Call::post(&["v1", "invoices", "create"]).json(&prepared.wire)?;
-        match self.inner.execute::<Accepted>(&call, deadline).await {
+        let call = Call::post(&["v1", "invoices", "create"])
+            .json(&prepared.wire)?
+            .personal_data(&prepared.wire.buyer);
+        let result = match self.inner.execute::<Accepted>(&call, deadline).await {
             Ok(a) => Ok(accepted_job(JobKind::Create, a, reference_code)),
             Err(e) if e.kind() == ErrorKind::Conflict => {
                 let ours = prepared.sent_before || earlier_attempt_may_have_acted(&e);
@@ -185,7 +187,18 @@ impl Client {
                     .await
             }
             Err(e) => Err(create_failed(e, reference_code)),
+        };
+        if let (Err(e), Some(sent)) = (&result, &prepared.sent) {
+            // A certain refusal created nothing: the object may be corrected and sent again.
+            let refused = !e.is_ambiguous()
+                && !matches!(e.kind(), ErrorKind::Conflict | ErrorKind::InvoiceFailed);
+            if refused {
+                if let Some(code) = e.reference_code() {
+                    sent.settle_refused(code);
+                }
+            }
         }
+        result.map_err(|e| e.scrubbed(&self.inner.scrubber()))
     }
 
     /// Issues a draft (`POST /v1/invoices/issue`). Returns the job to wait on.
@@ -259,8 +272,20 @@ impl Client {
             )
             .await
         {
-            Ok(inv) if job.kind == JobKind::Issue && inv.status != InvoiceStatus::Issued => {
+            Ok(inv) if job.kind == JobKind::Issue && inv.status == InvoiceStatus::Draft => {
                 Ok(pending("waiting for the invoice to be issued"))
+            }
+            // A create or issue never ends in a cancelled (or unknown) invoice.
+            Ok(inv) if !matches!(inv.status, InvoiceStatus::Draft | InvoiceStatus::Issued) => {
+                Ok(JobStatus {
+                    state: JobState::Failed,
+                    message: Some(format!(
+                        "the invoice with this reference code is {:?}, not the result of this job",
+                        inv.status.as_str()
+                    )),
+                    reference_code: Some(inv.reference_code.clone()),
+                    invoice: None,
+                })
             }
             Ok(inv) => Ok(JobStatus {
                 state: JobState::Success,

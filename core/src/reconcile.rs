@@ -1,23 +1,34 @@
 //! What a create does when the API answers 409 (`EINVOICE_DOCUMENT_EXISTED`): the reference
 //! code already names an invoice. It is this request's own invoice when an earlier attempt got
 //! through, or when the same request is sent again to retry; it is *another* invoice when the
-//! code was reused by mistake. The SDK reads the existing invoice and compares it with the
-//! request (the fingerprint below): only a match is reconciled into a job that follows it.
+//! code was reused by mistake. The SDK reads the existing invoice (waiting, inside the call's
+//! deadline, while it is not visible yet) and compares it with the request: only a match is
+//! reconciled into a job that follows it. Nothing is ever reconciled unseen.
 //!
-//! The fingerprint: every field the existing invoice reports, compared with the request —
-//! template code, series, currency, issue date (the day), the buyer's name, legal name, tax
-//! code, address, e-mail, phone, buyer code and national id, the number of lines and each
-//! line's type, name, quantity, unit price and VAT rate, and the total amount (the request's
-//! `total_amount`, or its local [`crate::CreateInvoice::totals`] preview). A field the invoice
-//! leaves out is not compared; any reported difference is a conflict.
+//! The fingerprint: every identifying field the existing invoice reports, compared with the
+//! request after normalising text (Unicode NFC, runs of spaces, e-mail case, phone punctuation)
+//! — template code, series, currency, issue day (in Vietnam time), the buyer's name, legal
+//! name, tax code, address, e-mail, phone, buyer code and national id, the notes, the payment
+//! method, the number of lines and each line (matched by line number) with its type, name,
+//! unit, item code, quantity, unit price, VAT rate and discounts, and the total when the
+//! request states one. A field the invoice leaves out (or the request leaves empty) is not
+//! compared; an invoice that reports neither lines nor a buyer and total cannot be compared and
+//! is never adopted. The invoice's state must fit too: a draft request accepts a draft or an
+//! issued invoice; a request to issue accepts only an issued one.
+
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{CreateInvoice, Invoice, Job, JobKind};
+use crate::model::{CreateInvoice, Invoice, InvoiceItem, InvoiceStatus, Job, JobKind};
 use crate::transport::Call;
+
+/// Longest the SDK waits for an earlier create's invoice to become visible (within the call's
+/// own deadline), so it can be compared before it is adopted.
+const VISIBLE_WAIT: Duration = Duration::from_secs(30);
 
 /// A field that differs between the request and the existing invoice.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,11 +38,28 @@ pub(crate) struct Mismatch {
     pub detail: String,
 }
 
-fn text_differs(a: &Option<String>, b: &Option<String>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.trim() != b.trim(),
+/// Text as compared: NFC, trimmed, runs of whitespace collapsed.
+fn norm(s: &str) -> String {
+    let nfc = icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(s);
+    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Both given (and not blank) and different after normalising with `key`.
+fn differs(a: &Option<String>, b: &Option<String>, key: fn(&str) -> String) -> bool {
+    match (a.as_deref().map(key), b.as_deref().map(key)) {
+        (Some(x), Some(y)) if !x.is_empty() && !y.is_empty() => x != y,
         _ => false,
     }
+}
+
+fn email_key(s: &str) -> String {
+    norm(s).to_lowercase()
+}
+
+fn phone_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect()
 }
 
 fn amount_differs(request: Option<Decimal>, invoice: Option<Decimal>) -> bool {
@@ -49,17 +77,39 @@ pub(crate) fn compare(req: &CreateInvoice, inv: &Invoice) -> std::result::Result
             detail,
         })
     };
+    if inv.items.is_empty() && (inv.buyer.is_none() || inv.total_amount.is_none()) {
+        return differ(
+            "(invoice)",
+            "the existing invoice reports too little (no lines, buyer and total) to be compared"
+                .into(),
+        );
+    }
     let shown = |label: &str, req: &str, inv: &str| {
         format!("this request has {label} {req:?}, the existing invoice {inv:?}")
     };
-    if let Some(t) = &inv.template_code {
-        if t.trim() != req.template_code.trim() {
-            return differ("template_code", shown("template", &req.template_code, t));
-        }
-    }
-    if let Some(s) = &inv.invoice_series {
-        if s.trim() != req.invoice_series.trim() {
-            return differ("invoice_series", shown("series", &req.invoice_series, s));
+    for (field, label, r, x) in [
+        (
+            "template_code",
+            "template",
+            Some(req.template_code.clone()),
+            inv.template_code.clone(),
+        ),
+        (
+            "invoice_series",
+            "series",
+            Some(req.invoice_series.clone()),
+            inv.invoice_series.clone(),
+        ),
+    ] {
+        if differs(&r, &x, norm) {
+            return differ(
+                field,
+                shown(
+                    label,
+                    r.as_deref().unwrap_or(""),
+                    x.as_deref().unwrap_or(""),
+                ),
+            );
         }
     }
     if let Some(c) = &inv.currency {
@@ -67,6 +117,14 @@ pub(crate) fn compare(req: &CreateInvoice, inv: &Invoice) -> std::result::Result
             return differ(
                 "currency",
                 shown("currency", req.currency.as_str(), c.as_str()),
+            );
+        }
+    }
+    if let (Some(pm), Some(x)) = (&req.payment_method, &inv.payment_method) {
+        if pm != x {
+            return differ(
+                "payment_method",
+                shown("payment method", pm.as_str(), x.as_str()),
             );
         }
     }
@@ -79,19 +137,22 @@ pub(crate) fn compare(req: &CreateInvoice, inv: &Invoice) -> std::result::Result
             );
         }
     }
+    if differs(&req.notes, &inv.notes, norm) {
+        return differ("notes", "the notes differ".into());
+    }
     if let Some(b) = &inv.buyer {
         let r = &req.buyer;
-        for (field, a, x) in [
-            ("buyer.name", &r.name, &b.name),
-            ("buyer.legal_name", &r.legal_name, &b.legal_name),
-            ("buyer.tax_code", &r.tax_code, &b.tax_code),
-            ("buyer.address", &r.address, &b.address),
-            ("buyer.email", &r.email, &b.email),
-            ("buyer.phone", &r.phone, &b.phone),
-            ("buyer.buyer_code", &r.buyer_code, &b.buyer_code),
-            ("buyer.national_id", &r.national_id, &b.national_id),
+        for (field, a, x, key) in [
+            ("buyer.name", &r.name, &b.name, norm as fn(&str) -> String),
+            ("buyer.legal_name", &r.legal_name, &b.legal_name, norm),
+            ("buyer.tax_code", &r.tax_code, &b.tax_code, norm),
+            ("buyer.address", &r.address, &b.address, norm),
+            ("buyer.email", &r.email, &b.email, email_key),
+            ("buyer.phone", &r.phone, &b.phone, phone_key),
+            ("buyer.buyer_code", &r.buyer_code, &b.buyer_code, norm),
+            ("buyer.national_id", &r.national_id, &b.national_id, norm),
         ] {
-            if text_differs(a, x) {
+            if differs(a, x, key) {
                 return differ(field, "the buyer differs".into());
             }
         }
@@ -107,51 +168,77 @@ pub(crate) fn compare(req: &CreateInvoice, inv: &Invoice) -> std::result::Result
                 ),
             );
         }
-        for (i, (r, x)) in req.items.iter().zip(&inv.items).enumerate() {
-            let at = |f: &str| format!("items[{i}].{f}");
-            if x.line_type.as_ref().is_some_and(|t| *t != r.line_type) {
-                return differ(&at("line_type"), "the line type differs".into());
-            }
-            if x.item_name
-                .as_deref()
-                .is_some_and(|n| n.trim() != r.item_name.trim())
-            {
-                return differ(&at("item_name"), "the item name differs".into());
-            }
-            for (f, a, b) in [
-                ("quantity", r.quantity, x.quantity),
-                ("unit_price", r.unit_price, x.unit_price),
-            ] {
-                if amount_differs(a, b) {
-                    return differ(
-                        &at(f),
-                        format!(
-                            "this request has {}, the existing invoice {}",
-                            a.unwrap_or_default(),
-                            b.unwrap_or_default()
-                        ),
-                    );
-                }
-            }
-            let rate = r.tax_rate.and_then(|t| t.percent()).map(Decimal::from);
-            if amount_differs(rate, x.tax_rate) {
-                return differ(&at("tax_rate"), "the VAT rate differs".into());
+        for (i, r) in req.items.iter().enumerate() {
+            // Lines by number when both sides number them (the API may reorder), else by place.
+            let x = r
+                .line_number
+                .and_then(|n| {
+                    inv.items
+                        .iter()
+                        .find(|x| x.line_number == Some(i64::from(n)))
+                })
+                .unwrap_or(&inv.items[i]);
+            if let Some(m) = compare_line(i, r, x) {
+                return Err(m);
             }
         }
     }
-    let total = req
-        .total_amount
-        .unwrap_or_else(|| req.totals().total_amount);
-    if amount_differs(Some(total), inv.total_amount) {
-        return differ(
-            "total_amount",
-            format!(
-                "this request totals {total}, the existing invoice {}",
-                inv.total_amount.unwrap_or_default()
-            ),
-        );
+    if let Some(total) = req.total_amount {
+        if amount_differs(Some(total), inv.total_amount) {
+            return differ(
+                "total_amount",
+                format!(
+                    "this request totals {total}, the existing invoice {}",
+                    inv.total_amount.unwrap_or_default()
+                ),
+            );
+        }
     }
     Ok(())
+}
+
+fn compare_line(i: usize, r: &crate::model::LineItem, x: &InvoiceItem) -> Option<Mismatch> {
+    let at = |f: &str| format!("items[{i}].{f}");
+    let differ = |f: &str, detail: String| {
+        Some(Mismatch {
+            field: at(f),
+            detail,
+        })
+    };
+    if x.line_type.as_ref().is_some_and(|t| *t != r.line_type) {
+        return differ("line_type", "the line type differs".into());
+    }
+    for (f, a, b) in [
+        ("item_name", Some(r.item_name.clone()), x.item_name.clone()),
+        ("unit", r.unit.clone(), x.unit.clone()),
+        ("item_code", r.item_code.clone(), x.item_code.clone()),
+    ] {
+        if differs(&a, &b, norm) {
+            return differ(f, format!("the line's {} differs", f.replace('_', " ")));
+        }
+    }
+    for (f, a, b) in [
+        ("quantity", r.quantity, x.quantity),
+        ("unit_price", r.unit_price, x.unit_price),
+        ("discount_amount", r.discount_amount, x.discount_amount),
+        ("discount_tax", r.discount_tax, x.discount_tax),
+    ] {
+        if amount_differs(a, b) {
+            return differ(
+                f,
+                format!(
+                    "this request has {}, the existing invoice {}",
+                    a.unwrap_or_default(),
+                    b.unwrap_or_default()
+                ),
+            );
+        }
+    }
+    let rate = r.tax_rate.and_then(|t| t.percent()).map(Decimal::from);
+    if amount_differs(rate, x.tax_rate) {
+        return differ("tax_rate", "the VAT rate differs".into());
+    }
+    None
 }
 
 /// A job that follows an invoice by its reference code (no tracking code).
@@ -168,9 +255,35 @@ pub(crate) fn reconciled(kind: JobKind, reference_code: String) -> Job {
     }
 }
 
-/// Turns a create's 409 into the existing invoice's job, or a `Conflict` that explains itself.
-/// `ours`: this request may have sent the code before (an earlier attempt of this call was
-/// ambiguous, or the same request object was sent before).
+/// Reads the invoice holding `reference_code`, waiting while it is not visible yet (an earlier
+/// create still being processed), within `deadline` and [`VISIBLE_WAIT`]. `Ok(None)`: still
+/// not visible.
+async fn existing(
+    client: &Client,
+    reference_code: &str,
+    deadline: Instant,
+) -> Result<Option<Invoice>> {
+    let until = deadline.min(crate::clock::after(Instant::now(), VISIBLE_WAIT));
+    let mut pause = Duration::from_millis(100);
+    loop {
+        let call = Call::get(&["v1", "invoices", reference_code]);
+        match client.inner.execute::<Invoice>(&call, deadline).await {
+            Ok(inv) => return Ok(Some(inv)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                if crate::clock::after(Instant::now(), pause) >= until {
+                    return Ok(None);
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Turns a create's 409 into the existing invoice's job once that invoice is seen to match the
+/// request, or an error that explains itself. `ours`: this request may have sent the code
+/// before (an earlier attempt of this call was ambiguous, or the same object was sent before).
 pub(crate) async fn after_conflict(
     client: &Client,
     wire: &CreateInvoice,
@@ -180,41 +293,46 @@ pub(crate) async fn after_conflict(
     deadline: Instant,
 ) -> Result<Job> {
     let conflict = conflict.with_reference_code(Some(reference_code.clone()));
-    let call = Call::get(&["v1", "invoices", &reference_code]);
-    match client.inner.execute::<Invoice>(&call, deadline).await {
-        Ok(existing) => match compare(wire, &existing) {
-            Ok(()) => {
-                tracing::warn!(
-                    reference_code,
-                    "create answered 409 and the existing invoice matches this request: following it instead of creating a second one"
-                );
-                Ok(reconciled(JobKind::Create, reference_code))
-            }
-            Err(m) => Err(conflict
-                .with_field(Some(m.field.clone()))
-                .with_advice(&format!(
-                    "reference code {reference_code:?} already names a different invoice: {} differs ({}); use a new reference code for a new invoice",
-                    m.field, m.detail
-                ))),
-        },
-        // Not visible yet: a create with this code is still being processed.
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            if ours {
-                tracing::warn!(
-                    reference_code,
-                    "create answered 409 after an earlier attempt of this request: following the invoice by reference code"
-                );
-                Ok(reconciled(JobKind::Create, reference_code))
-            } else {
-                Err(conflict.with_advice(&format!(
-                    "a create with reference code {reference_code:?} is still being processed; wait for it with wait_for_status on a job with this reference code, or use a new reference code for a new invoice"
-                )))
-            }
-        }
+    let found = match existing(client, &reference_code, deadline).await {
+        Ok(found) => found,
         // Cannot look: never guess that the invoice is ours.
-        Err(e) => Err(conflict.with_ambiguous(ours).with_advice(&format!(
-            "could not read the existing invoice to compare it with this request ({}); retry with the same reference code",
-            e.message()
+        Err(e) => {
+            return Err(conflict.with_ambiguous(ours).with_advice(&format!(
+                "could not read the existing invoice to compare it with this request ({}); retry with the same request object or reference code",
+                e.message()
+            )))
+        }
+    };
+    let Some(existing) = found else {
+        return Err(conflict.with_ambiguous(ours).with_advice(&format!(
+            "a create with reference code {reference_code:?} is still being processed, so it cannot be compared with this request yet; retry later with the same request object or reference code (never a new one, which would create a second invoice)"
+        )));
+    };
+    if let Err(m) = compare(wire, &existing) {
+        return Err(conflict.with_field(Some(m.field.clone())).with_advice(&format!(
+            "reference code {reference_code:?} already names a different invoice: {} differs ({}); check it with get_invoice({reference_code:?}) — only a different sale needs a new reference code",
+            m.field, m.detail
+        )));
+    }
+    let job = reconciled(JobKind::Create, reference_code.clone());
+    match (&existing.status, wire.is_draft) {
+        (InvoiceStatus::Issued, _) | (InvoiceStatus::Draft, true) => {
+            tracing::warn!(
+                reference_code,
+                "create answered 409 and the existing invoice matches this request: following it instead of creating a second one"
+            );
+            Ok(job)
+        }
+        (InvoiceStatus::Draft, false) => Err(Error::new(
+            ErrorKind::InvoiceFailed,
+            format!(
+                "the invoice with reference code {reference_code:?} exists as a draft: an earlier create of this request did not issue it (its signing failed); issue it with issue_invoice({reference_code:?})"
+            ),
+        )
+        .with_job(job, None)),
+        (status, _) => Err(conflict.with_field(Some("(invoice)".into())).with_advice(&format!(
+            "reference code {reference_code:?} names an invoice in state {:?}, which a create cannot return",
+            status.as_str()
         ))),
     }
 }
@@ -289,16 +407,38 @@ mod tests {
         summary.items.clear();
         summary.template_code = None;
         assert_eq!(compare(&request(), &summary), Ok(()));
+        // Text is compared normalised: decomposed Vietnamese, spacing, e-mail case.
+        let mut r = request();
+        r.buyer.name = Some("Công ty  ABC".into());
+        let mut x = invoice();
+        x.buyer.as_mut().unwrap().name = Some("Co\u{302}ng ty ABC".into());
+        assert_eq!(compare(&r, &x), Ok(()));
+        // An invoice that reports too little is never adopted.
+        let mut bare = invoice();
+        bare.items.clear();
+        bare.buyer = None;
+        assert_eq!(compare(&request(), &bare).unwrap_err().field, "(invoice)");
     }
 
     #[test]
     fn any_reported_difference_is_a_conflict() {
+        // A stated total is compared; without one, the lines decide.
+        let mut stated = request();
+        stated.total_amount = Some(d("220000"));
         let mut other = invoice();
         other.total_amount = Some(d("330000"));
-        assert_eq!(
-            compare(&request(), &other).unwrap_err().field,
-            "total_amount"
-        );
+        assert_eq!(compare(&stated, &other).unwrap_err().field, "total_amount");
+        assert_eq!(compare(&request(), &other), Ok(()));
+        let mut r = request();
+        r.notes = Some("order 1001".into());
+        let mut other = invoice();
+        other.notes = Some("order 1002".into());
+        assert_eq!(compare(&r, &other).unwrap_err().field, "notes");
+        let mut r = request();
+        r.items[0].unit = Some("cái".into());
+        let mut other = invoice();
+        other.items[0].unit = Some("hộp".into());
+        assert_eq!(compare(&r, &other).unwrap_err().field, "items[0].unit");
         let mut other = invoice();
         other.buyer.as_mut().unwrap().tax_code = Some("0314409058".into());
         let m = compare(&request(), &other).unwrap_err();

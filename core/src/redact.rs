@@ -60,33 +60,53 @@ pub fn redact_json(value: &Value) -> Value {
 }
 
 /// Keys whose values are scrubbed from free text (error messages, body excerpts), matched
-/// case-insensitively wherever they appear as `key: value`, `"key":"value"` or `key=value`.
+/// case-insensitively wherever they appear as `key: value`, `"key":"value"` or `key=value`
+/// (camelCase spellings included: matching ignores case).
 const SECRET_TEXT_KEYS: &[&str] = &[
     "access_token",
+    "accesstoken",
     "refresh_token",
+    "refreshtoken",
     "id_token",
+    "idtoken",
     "client_secret",
+    "clientsecret",
     "authorization",
     "password",
     "api_key",
+    "apikey",
+    "x-api-key",
     "secret",
     "token",
+    "jwt",
+];
+
+/// Keys whose values are a buyer's personal data: masked (`*******567`) in free text.
+const PII_TEXT_KEYS: &[&str] = &[
+    "tax_code",
+    "taxcode",
+    "email",
+    "phone",
+    "national_id",
+    "nationalid",
 ];
 
 const REDACTED: &str = "[redacted]";
 
-/// Removes secrets from text a server or a transport produced, before it reaches an error or a
-/// log: the client's known secrets verbatim (client secret, tokens, Basic credentials), any
-/// `Bearer …`/`Basic …` credential, the value after a secret-looking key, and the password of
-/// a URL's userinfo.
+/// Removes secrets and personal data from text a server or a transport produced, before it
+/// reaches an error or a log: the client's known secrets verbatim (client secret, tokens,
+/// Basic credentials; also JSON-escaped), the buyer data of the request being sent (masked),
+/// any `Bearer …`/`Basic …` credential, the value after a secret-looking key, a masked value
+/// after a personal-data key, and the password of a URL's userinfo. Idempotent.
 #[derive(Default)]
 pub struct Scrubber {
-    literals: Vec<String>,
+    /// (text to find, replacement), longest first.
+    literals: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Scrubber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Scrubber({} secrets)", self.literals.len())
+        write!(f, "Scrubber({} values)", self.literals.len())
     }
 }
 
@@ -98,15 +118,40 @@ impl Scrubber {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut literals: Vec<String> = secrets
-            .into_iter()
-            .map(Into::into)
-            .filter(|s| s.chars().count() >= 4)
-            .collect();
-        // Longest first, so a secret that contains another is removed whole.
-        literals.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        literals.dedup();
-        Scrubber { literals }
+        let mut s = Scrubber::default();
+        for secret in secrets {
+            s.add(secret.into(), REDACTED.to_string());
+        }
+        s
+    }
+
+    /// Also masks each of `values` (a buyer's tax code, e-mail, phone, id) wherever it appears.
+    pub fn with_personal_data<I, S>(mut self, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        for v in values {
+            let v = v.into();
+            let masked = mask(&v);
+            self.add(v, masked);
+        }
+        self
+    }
+
+    fn add(&mut self, value: String, replacement: String) {
+        if value.chars().count() < 4 || self.literals.iter().any(|(v, _)| *v == value) {
+            return;
+        }
+        // A server may write the value JSON-escaped (`/` as `\/`).
+        let escaped = value.replace('/', "\\/");
+        if escaped != value {
+            self.literals.push((escaped, replacement.clone()));
+        }
+        self.literals.push((value, replacement));
+        // Longest first, so a value that contains another is replaced whole.
+        self.literals
+            .sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
     }
 
     /// Scrubs `text` in place.
@@ -120,13 +165,14 @@ impl Scrubber {
     /// A scrubbed copy of `text`.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for lit in &self.literals {
-            if out.contains(lit.as_str()) {
-                out = out.replace(lit.as_str(), REDACTED);
+        for (value, replacement) in &self.literals {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), replacement);
             }
         }
         out = scrub_schemes(&out);
-        out = scrub_keys(&out);
+        out = scrub_keys(&out, SECRET_TEXT_KEYS, |_| REDACTED.to_string());
+        out = scrub_keys(&out, PII_TEXT_KEYS, mask);
         scrub_userinfo(&out)
     }
 }
@@ -134,6 +180,15 @@ impl Scrubber {
 fn is_value_byte(b: u8) -> bool {
     !(b.is_ascii_whitespace()
         || matches!(b, b'"' | b'\'' | b',' | b';' | b'&' | b'}' | b']' | b')'))
+}
+
+/// Whether a word after `Bearer`/`Basic` looks like a credential rather than prose
+/// ("Basic information"): long enough, and not just lower-case letters.
+fn looks_like_credential(word: &str) -> bool {
+    word.len() >= 8
+        && word
+            .bytes()
+            .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b"=+/._-~".contains(&b))
 }
 
 /// `Bearer abc…` / `Basic abc…` → `Bearer [redacted]`.
@@ -157,7 +212,7 @@ fn scrub_schemes(text: &str) -> String {
             while j < bytes.len() && is_value_byte(bytes[j]) {
                 j += 1;
             }
-            if j > start && !text[start..j].starts_with(REDACTED) {
+            if !text[start..].starts_with(REDACTED) && looks_like_credential(&text[start..j]) {
                 out.push_str(&text[i..start]);
                 out.push_str(REDACTED);
                 i = j;
@@ -173,14 +228,15 @@ fn scrub_schemes(text: &str) -> String {
 }
 
 /// `"access_token":"abc"`, `token=abc`, `client_secret: abc`, and the same inside escaped
-/// JSON (`\"token\":\"abc\"`) or with line breaks around the colon → the value replaced.
-fn scrub_keys(text: &str) -> String {
+/// JSON (`\"token\":\"abc\"`) or with line breaks around the colon → the value replaced by
+/// `replace(value)`.
+fn scrub_keys(text: &str, keys: &[&str], replace: fn(&str) -> String) -> String {
     let lower = text.to_ascii_lowercase();
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     'outer: while i < bytes.len() {
-        for key in SECRET_TEXT_KEYS {
+        for key in keys {
             if !lower[i..].starts_with(key) {
                 continue;
             }
@@ -193,12 +249,19 @@ fn scrub_keys(text: &str) -> String {
             {
                 continue;
             }
-            if let Some((start, end)) = secret_value(bytes, after) {
-                if text[start..end].starts_with(REDACTED) {
+            if let Some((start, end, quoted)) = secret_value(bytes, after) {
+                let value = &text[start..end];
+                let replacement = replace(value);
+                // Already scrubbed, or too short to be a secret unquoted ("password: must…").
+                if value.starts_with(REDACTED)
+                    || value == replacement
+                    || value.contains('*')
+                    || (!quoted && value.len() < 6)
+                {
                     continue;
                 }
                 out.push_str(&text[i..start]);
-                out.push_str(REDACTED);
+                out.push_str(&replacement);
                 i = end;
                 continue 'outer;
             }
@@ -210,10 +273,10 @@ fn scrub_keys(text: &str) -> String {
     out
 }
 
-/// The byte range of the value after a key ending at `j`: past the key's closing quote (maybe
-/// escaped), whitespace, `:` or `=`, whitespace and an opening quote (maybe escaped). `None`
-/// when no value follows, or it is an object, array, `null` or boolean.
-fn secret_value(bytes: &[u8], mut j: usize) -> Option<(usize, usize)> {
+/// The byte range of the value after a key ending at `j`, and whether it was quoted: past the
+/// key's closing quote (maybe escaped), whitespace, `:` or `=`, whitespace and an opening quote
+/// (maybe escaped). `None` when no value follows, or it is an object, array, `null` or boolean.
+fn secret_value(bytes: &[u8], mut j: usize) -> Option<(usize, usize, bool)> {
     let skip = |j: &mut usize, also: &[u8]| {
         while *j < bytes.len() && (bytes[*j].is_ascii_whitespace() || also.contains(&bytes[*j])) {
             *j += 1;
@@ -257,7 +320,15 @@ fn secret_value(bytes: &[u8], mut j: usize) -> Option<(usize, usize)> {
             return None;
         }
     }
-    (end > start).then_some((start, end))
+    // Keep the slice on character boundaries (a cut escape could end mid-character).
+    while end > start && !is_char_boundary(bytes, end) {
+        end -= 1;
+    }
+    (end > start).then_some((start, end, quoted))
+}
+
+fn is_char_boundary(bytes: &[u8], i: usize) -> bool {
+    i >= bytes.len() || (bytes[i] as i8) >= -0x40
 }
 
 /// `scheme://user:password@host` → `scheme://user:***@host`.
@@ -336,18 +407,48 @@ mod tests {
             ("{\"access_token\":\n\t\"tok-nl-1234\"}", "tok-nl-1234"),
             (r#"{\"access_token\":\"tok-esc-1234\"}"#, "tok-esc-1234"),
             (r#"token=98765432"#, "98765432"),
+            (r#"{"accessToken":"tok-camel-99"}"#, "tok-camel-99"),
+            (r#"{"jwt":"eyJ0eXAiOiJKV1Qi"}"#, "eyJ0eXAiOiJKV1Qi"),
+            ("got s3cr3t\\/value? no: s3cr3t-value", "s3cr3t-value"),
         ];
         for (text, secret) in cases {
             let out = s.scrub(text);
             assert!(!out.contains(secret), "{text:?} -> {out:?}");
         }
-        // Ordinary text survives.
-        let plain = "Thông tin người mua không hợp lệ: expires_in 60, tokens_issued 2";
-        assert_eq!(s.scrub(plain), plain);
+        // Ordinary text survives; scrubbing twice changes nothing more.
+        for plain in [
+            "Thông tin người mua không hợp lệ: expires_in 60, tokens_issued 2",
+            "Basic information missing",
+            "password: must be 8 characters",
+            "Bearer token valid for 86400 s",
+        ] {
+            assert_eq!(s.scrub(plain), plain);
+        }
+        let once = s.scrub("Authorization: Bearer tok-123456789 [x]");
+        assert_eq!(s.scrub(&once), once);
         assert_eq!(
             s.scrub(r#"{"expires_in":60,"token_type":"Bearer"}"#),
             r#"{"expires_in":60,"token_type":"Bearer"}"#
         );
+    }
+
+    #[test]
+    fn personal_data_is_masked_by_key_and_by_value() {
+        let s = Scrubber::default().with_personal_data(["0101234567", "buyer@example.com"]);
+        let out = s.scrub(r#"{"buyer":{"tax_code":"0314409058","phone":"0909123456"}} mã 0101234567, buyer@example.com"#);
+        for raw in [
+            "0314409058",
+            "0909123456",
+            "0101234567",
+            "buyer@example.com",
+        ] {
+            assert!(!out.contains(raw), "{out}");
+        }
+        assert!(
+            out.contains("*******567") && out.contains("b****@example.com"),
+            "{out}"
+        );
+        assert_eq!(s.scrub(&out), out);
     }
 
     #[test]

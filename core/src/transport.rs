@@ -49,6 +49,8 @@ pub(crate) struct Call {
     pub body: Option<Bytes>,
     pub auth: Auth,
     pub limit: BodyLimit,
+    /// The buyer data this call sends: masked wherever a server echoes it into an error.
+    pub pii: Vec<String>,
 }
 
 impl Call {
@@ -60,6 +62,7 @@ impl Call {
             body: None,
             auth: Auth::Bearer,
             limit: BodyLimit::Json,
+            pii: Vec::new(),
         }
     }
     pub(crate) fn get(segments: &[&str]) -> Call {
@@ -76,10 +79,25 @@ impl Call {
     }
     /// Serialises `body` as the JSON request body (amounts keep every digit: see `money.rs`).
     pub(crate) fn json<T: Serialize>(mut self, body: &T) -> Result<Call> {
-        let bytes = serde_json::to_vec(body)
+        let bytes = crate::model::money::wire_json(body)
             .map_err(|e| Error::validation("(root)", format!("cannot be written as JSON: {e}")))?;
         self.body = Some(Bytes::from(bytes));
         Ok(self)
+    }
+    /// Declares the buyer's personal data sent with this call, so an error never repeats it.
+    pub(crate) fn personal_data(mut self, buyer: &crate::model::Buyer) -> Call {
+        self.pii.extend(
+            [
+                &buyer.tax_code,
+                &buyer.email,
+                &buyer.phone,
+                &buyer.national_id,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
+        );
+        self
     }
     pub(crate) fn download(mut self) -> Call {
         self.limit = BodyLimit::Download;
@@ -109,12 +127,29 @@ struct EnvelopeHead {
     error: Option<ApiErrorBody>,
 }
 
-#[derive(Deserialize, Default)]
+/// The envelope's `error`: an object with `code` and `message`, or (from some servers) a bare
+/// message string.
+#[derive(Default)]
 struct ApiErrorBody {
-    #[serde(default, deserialize_with = "lenient_string")]
     code: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     message: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ApiErrorBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+        Ok(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(m) => ApiErrorBody {
+                code: None,
+                message: Some(m),
+            },
+            serde_json::Value::Object(o) => ApiErrorBody {
+                code: text(o.get("code")),
+                message: text(o.get("message")),
+            },
+            _ => ApiErrorBody::default(),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -210,7 +245,7 @@ impl Inner {
         self.execute_inner(call, deadline)
             .instrument(span)
             .await
-            .map_err(|e| e.scrubbed(&self.scrubber()))
+            .map_err(|e| e.scrubbed(&self.scrubber_for(call)))
     }
 
     async fn execute_inner<T: DeserializeOwned>(
@@ -279,7 +314,7 @@ impl Inner {
                 Step::Failed(f) => f,
             };
             let failure = Failure {
-                error: failure.error.scrubbed(&self.scrubber()),
+                error: failure.error.scrubbed(&self.scrubber_for(call)),
                 ..failure
             };
             history.push(Attempt {
@@ -551,6 +586,11 @@ impl Inner {
         })
     }
 
+    /// [`Inner::scrubber`] plus the buyer data `call` sends.
+    pub(crate) fn scrubber_for(&self, call: &Call) -> crate::redact::Scrubber {
+        self.scrubber().with_personal_data(call.pii.iter().cloned())
+    }
+
     /// A scrubber for this client's secrets: client secret, Basic credentials, URL password
     /// and the tokens it has held.
     pub(crate) fn scrubber(&self) -> crate::redact::Scrubber {
@@ -582,6 +622,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// A server's message, cut to a length an error can carry (a hostile server could send
+/// megabytes of it).
+fn server_text(s: Option<String>) -> Option<String> {
+    s.map(|m| crate::redact::shorten(&m, 1000))
+}
+
 /// Why a 2xx answer gave no value.
 enum Decoded {
     /// `success: false`: the API refused, with its code.
@@ -611,8 +657,7 @@ fn decode<T: DeserializeOwned>(raw: &RawResponse) -> std::result::Result<T, Deco
             return Err(Decoded::Refused(
                 Error::new(
                     kind,
-                    err.message
-                        .unwrap_or_else(|| "the API reported a failure".into()),
+                    server_text(err.message).unwrap_or_else(|| "the API reported a failure".into()),
                 )
                 .with_status(raw.status.as_u16())
                 .with_api_code(err.code)
@@ -662,7 +707,7 @@ fn api_error(raw: &RawResponse) -> Error {
         }) => (None, message),
         None => (None, None),
     };
-    let message = message.unwrap_or_else(|| {
+    let message = server_text(message).unwrap_or_else(|| {
         format!(
             "HTTP {status} {}",
             raw.status.canonical_reason().unwrap_or("")

@@ -124,11 +124,15 @@ impl Client {
         self.wait_inner(job, options, &last_status)
             .await
             .map_err(|e| {
-                if e.job().is_some() {
-                    return e;
-                }
-                let last = last_status.lock().map(|mut l| l.take()).unwrap_or_default();
-                e.with_job(job.clone(), last)
+                let e = if e.job().is_some() {
+                    e
+                } else {
+                    let last = last_status.lock().map(|mut l| l.take()).unwrap_or_default();
+                    e.with_job(job.clone(), last)
+                };
+                // Errors built here (a Failed status's message) never went through a call's
+                // scrubbing.
+                e.scrubbed(&self.inner.scrubber())
             })
     }
 
@@ -201,17 +205,19 @@ impl Client {
         status: JobStatus,
         deadline: Instant,
     ) -> Result<Invoice> {
+        // The job's own invoice, never another one a (broken or hostile) answer names.
         if let Some(inv) = status.invoice {
-            return Ok(inv);
+            if inv.reference_code == job.reference_code {
+                return Ok(inv);
+            }
+            return Err(Error::new(
+                ErrorKind::Decode,
+                "the status answer names another invoice than the job's; not returned",
+            ));
         }
-        // Success without the invoice in the answer: read it (by the job's own reference code
-        // when the answer's is unusable in a URL).
-        let reference = status
-            .reference_code
-            .filter(|r| crate::validate::is_safe_segment(r))
-            .unwrap_or_else(|| job.reference_code.clone());
-        crate::validate::code("job.reference_code", &reference)?;
-        let call = crate::transport::Call::get(&["v1", "invoices", &reference]);
+        // Success without the invoice in the answer: read it by the job's reference code.
+        crate::validate::code("job.reference_code", &job.reference_code)?;
+        let call = crate::transport::Call::get(&["v1", "invoices", &job.reference_code]);
         self.inner.execute(&call, deadline).await
     }
 

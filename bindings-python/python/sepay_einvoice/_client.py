@@ -24,7 +24,6 @@ from typing import (
 )
 
 from . import _native
-from ._errors import SePayError
 from ._models import (
     CreateInvoice,
     CreateInvoiceLike,
@@ -79,10 +78,11 @@ def _wait_args(timeout: float, poll_interval: float, max_poll_interval: float) -
 
 
 class _Op(Generic[_T]):
-    """One core operation: its name, its arguments and how to decode its answer; for a create,
-    the request object, which remembers the reference code it was sent with."""
+    """One core operation: its name, its arguments and how to decode its answer; for a create
+    from a ``CreateInvoice``, the object's reference-code memory (shared with the core, which
+    claims the code in it before anything is sent)."""
 
-    __slots__ = ("name", "args", "decode", "on_status", "request")
+    __slots__ = ("name", "args", "decode", "on_status", "sent")
 
     def __init__(
         self,
@@ -90,33 +90,18 @@ class _Op(Generic[_T]):
         args: Dict[str, Any],
         decode: Callable[[Any], _T],
         on_status: Optional[StatusCallback] = None,
-        request: Optional[CreateInvoiceLike] = None,
+        sent: Optional[_native.SentReference] = None,
     ) -> None:
         self.name = name
         self.args = args
         self.decode = decode
         self.on_status = on_status
-        self.request = request
-
-    def remember(self, reference_code: Optional[str]) -> None:
-        """Stores the reference code on a typed request object (dicts are not changed)."""
-        if reference_code and isinstance(self.request, CreateInvoice):
-            self.request.__dict__["_sent_reference_code"] = reference_code
-
-    def finish(self, answer: Any) -> _T:
-        result = self.decode(answer)
-        if self.request is not None:
-            self.remember(getattr(result, "reference_code", None))
-        return result
-
-    def failed(self, error: BaseException) -> None:
-        if self.request is not None and isinstance(error, SePayError):
-            self.remember(error.reference_code)
+        self.sent = sent
 
 
-def _request_args(request: CreateInvoiceLike) -> Dict[str, Any]:
-    sent = request.sent_reference_code if isinstance(request, CreateInvoice) else None
-    return {"request": request, "sent_reference": sent}
+def _sent_of(request: CreateInvoiceLike) -> Optional[_native.SentReference]:
+    """A typed request's memory of its reference code (plain dicts have none)."""
+    return request._sent_reference() if isinstance(request, CreateInvoice) else None
 
 
 def _json(cls: Any) -> Callable[[Any], Any]:
@@ -152,7 +137,7 @@ def _get_provider_account(id: str) -> _Op[ProviderAccountDetail]:
 
 
 def _create_invoice(request: CreateInvoiceLike) -> _Op[Job]:
-    return _Op("create_invoice", _request_args(request), _json(Job), request=request)
+    return _Op("create_invoice", {"request": request}, _json(Job), sent=_sent_of(request))
 
 
 def _issue_invoice(reference_code: str) -> _Op[Job]:
@@ -170,10 +155,10 @@ def _waiting(
     poll_interval: float,
     max_poll_interval: float,
     on_status: Optional[StatusCallback],
-    request: Optional[CreateInvoiceLike] = None,
+    sent: Optional[_native.SentReference] = None,
 ) -> _Op[Invoice]:
     args = {**args, **_wait_args(timeout, poll_interval, max_poll_interval)}
-    return _Op(name, args, _json(Invoice), on_status, request)
+    return _Op(name, args, _json(Invoice), on_status, sent)
 
 
 def _get_invoice(reference_code: str) -> _Op[Invoice]:
@@ -291,12 +276,7 @@ class Client(_BaseClient):
             def callback(text: str) -> None:
                 user(JobStatus._from_json(_loads(text)))
 
-        try:
-            answer = self._native.call(op.name, _dumps_args(op.args), callback)
-        except BaseException as e:
-            op.failed(e)
-            raise
-        return op.finish(answer)
+        return op.decode(self._native.call(op.name, _dumps_args(op.args), callback, op.sent))
 
     def close(self) -> None:
         """Releases the connection pool. Later calls raise ``APIConnectionError``."""
@@ -365,10 +345,16 @@ class Client(_BaseClient):
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """``create_invoice`` then ``wait_for_status``."""
-        args = _request_args(request)
+        args = {"request": request}
         return self._run(
             _waiting(
-                "create_invoice_and_wait", args, timeout, poll_interval, max_poll_interval, on_status, request
+                "create_invoice_and_wait",
+                args,
+                timeout,
+                poll_interval,
+                max_poll_interval,
+                on_status,
+                _sent_of(request),
             )
         )
 
@@ -445,12 +431,9 @@ class AsyncClient(_BaseClient):
                 # Called from a runtime thread: hand the status to the event loop.
                 loop.call_soon_threadsafe(deliver, text)
 
-        try:
-            answer = await self._native.call_async(op.name, _dumps_args(op.args), callback)
-        except BaseException as e:
-            op.failed(e)
-            raise
-        return op.finish(answer)
+        return op.decode(
+            await self._native.call_async(op.name, _dumps_args(op.args), callback, op.sent)
+        )
 
     async def close(self) -> None:
         """Releases the connection pool. Later calls raise ``APIConnectionError``."""
@@ -519,10 +502,16 @@ class AsyncClient(_BaseClient):
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """``create_invoice`` then ``wait_for_status``."""
-        args = _request_args(request)
+        args = {"request": request}
         return await self._run(
             _waiting(
-                "create_invoice_and_wait", args, timeout, poll_interval, max_poll_interval, on_status, request
+                "create_invoice_and_wait",
+                args,
+                timeout,
+                poll_interval,
+                max_poll_interval,
+                on_status,
+                _sent_of(request),
             )
         )
 

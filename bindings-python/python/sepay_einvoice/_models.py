@@ -233,6 +233,9 @@ def _jsonable(value: Any, *, wire: bool, path: str = "", depth: int = 0) -> Any:
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray)):
+        if wire:
+            # No request field takes bytes; encoding them would change the input silently.
+            raise _bad_input(path, "is bytes; pass text (str)")
         return base64.b64encode(bytes(value)).decode("ascii")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         renames = _RENAMES.get(type(value).__name__, {})
@@ -411,14 +414,30 @@ class CreateInvoice(_Model):
 
     @property
     def sent_reference_code(self) -> Optional[str]:
-        """The reference code this object was sent with (``None`` before the first send).
-        Sending the same object again reuses it, so a retry finds the invoice instead of
-        creating a second one. Copies and pickles start without it: a copy is a new sale."""
-        return self.__dict__.get("_sent_reference_code")
+        """The reference code the SDK generated when this object was first sent (``None``
+        before). Sending the same object again reuses it, so a retry finds the invoice instead
+        of creating a second one — also after a cancelled or interrupted call. Copies and
+        pickles start without it: a copy is a new sale. A changed object whose invoice may
+        exist is refused (``ValidationError`` naming the changed field)."""
+        sent = self.__dict__.get("_sent")
+        return None if sent is None else sent.code
+
+    def forget_reference_code(self) -> None:
+        """Forgets the generated reference code: the next send takes a new one. Only for an
+        object whose invoice is known not to exist, or that you mean as a new sale."""
+        sent = self.__dict__.get("_sent")
+        if sent is not None:
+            sent.forget()
+
+    def _sent_reference(self) -> "_native.SentReference":
+        sent = self.__dict__.get("_sent")
+        if sent is None:
+            sent = self.__dict__["_sent"] = _native.SentReference()
+        return sent
 
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("_sent_reference_code", None)
+        state.pop("_sent", None)
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing_extensions import Self, final
 __all__ = [
     "NativeClient",
     "NativeInvoiceStream",
+    "SentReference",
     "__version__",
     "canonical_job",
     "drain",
@@ -35,16 +36,31 @@ class NativeClient:
         max_download_bytes: Optional[int] = None,
     ) -> Self: ...
     def call(
-        self, op: str, args: str, on_status: Optional[Callable[[str], Any]] = None
+        self,
+        op: str,
+        args: str,
+        on_status: Optional[Callable[[str], Any]] = None,
+        sent: Optional[SentReference] = None,
     ) -> _Answer: ...
     def call_async(
-        self, op: str, args: str, on_status: Optional[Callable[[str], Any]] = None
+        self,
+        op: str,
+        args: str,
+        on_status: Optional[Callable[[str], Any]] = None,
+        sent: Optional[SentReference] = None,
     ) -> Awaitable[_Answer]: ...
     def iter_invoices(self, args: str) -> NativeInvoiceStream: ...
     def base_url(self) -> str: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
+
+@final
+class SentReference:
+    def __new__(cls) -> Self: ...
+    @property
+    def code(self) -> Optional[str]: ...
+    def forget(self) -> None: ...
 
 @final
 class NativeInvoiceStream:

@@ -376,11 +376,18 @@ fn unknown_status() -> InvoiceStatus {
     InvoiceStatus::Other(String::new())
 }
 
-/// Reads a date written as `YYYY-MM-DD`, or the date part of `YYYY-MM-DD HH:mm:ss`.
+/// Reads a date written as `YYYY-MM-DD`, or the date part of `YYYY-MM-DD HH:mm:ss`; a
+/// timestamp with an offset (`2026-01-25T20:00:00Z`) is read as its day in Vietnam.
 pub(crate) fn de_opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
     let s: Option<String> = Option::deserialize(d)?;
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
+        Some(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {
+            let dt = chrono::DateTime::parse_from_rfc3339(s).map_err(serde::de::Error::custom)?;
+            Ok(Some(
+                dt.with_timezone(&crate::validate::vietnam()).date_naive(),
+            ))
+        }
         Some(s) => {
             let day = s.get(..10).unwrap_or(s);
             NaiveDate::parse_from_str(day, "%Y-%m-%d")

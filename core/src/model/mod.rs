@@ -17,6 +17,7 @@ pub use invoice::{Buyer, CreateInvoice, Invoice, InvoiceItem, LineItem};
 pub use job::{Job, JobStatus};
 pub use page::{ListInvoicesParams, ListParams, Page, Paging};
 pub use provider::{InvoiceTemplate, ProviderAccount, ProviderAccountDetail};
+pub(crate) use reference::Claim;
 pub use reference::SentReference;
 pub use usage::{InvoiceFile, Usage};
 

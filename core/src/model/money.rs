@@ -118,14 +118,50 @@ pub(crate) fn de_opt_decimal_strict<'de, D: Deserializer<'de>>(
     d.deserialize_any(OptVisitor { strict: true })
 }
 
-/// Writes a decimal as a JSON number, the way the API wants amounts in requests, with the
-/// decimal's own digits: `999999999999999.99` goes out exactly, never through a float.
+std::thread_local! {
+    /// Set while a request body is written for the wire (see [`wire_json`]).
+    static WIRE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Serialises `value` as the JSON of a request body: amounts go out as JSON numbers with the
+/// decimal's own digits (`999999999999999.99` exactly, never through a float).
+pub(crate) fn wire_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            WIRE.with(|w| w.set(false));
+        }
+    }
+    WIRE.with(|w| w.set(true));
+    let _reset = Reset;
+    serde_json::to_vec(value)
+}
+
+/// Writes a decimal amount. On the wire ([`wire_json`]): a JSON number with the decimal's own
+/// digits. Anywhere else — `serde_json::to_value`, or another format (bincode, MessagePack) —
+/// a portable form that round-trips through this crate's `Deserialize`: a number when the value
+/// is exactly representable as one, else the decimal as a string.
 pub(crate) fn ser_number<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     let n = v.normalize();
-    // `Decimal`'s text is plain digits (no exponent), which is a valid JSON number.
-    let raw = serde_json::value::RawValue::from_string(n.to_string())
-        .map_err(serde::ser::Error::custom)?;
-    raw.serialize(s)
+    if WIRE.with(|w| w.get()) {
+        // `Decimal`'s text is plain digits (no exponent), which is a valid JSON number.
+        let raw = serde_json::value::RawValue::from_string(n.to_string())
+            .map_err(serde::ser::Error::custom)?;
+        return raw.serialize(s);
+    }
+    if n.fract().is_zero() {
+        if let Some(i) = n.to_i64() {
+            return s.serialize_i64(i);
+        }
+    }
+    // A float only when its shortest text reads back as the same decimal.
+    match n
+        .to_f64()
+        .filter(|f| parse_decimal(&f.to_string()).ok() == Some(n))
+    {
+        Some(f) => s.serialize_f64(f),
+        None => s.serialize_str(&n.to_string()),
+    }
 }
 
 /// [`ser_number`] for optional fields (skipped when `None` by the field attribute).
@@ -171,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn every_digit_goes_out() {
+    fn every_digit_goes_out_on_the_wire() {
         for text in [
             "999999999999999.99",
             "0.1",
@@ -180,13 +216,28 @@ mod tests {
             "123456789012345.678901",
         ] {
             let d: Decimal = text.parse().unwrap();
-            let json = serde_json::to_string(&Amount { v: d }).unwrap();
+            let json = String::from_utf8(wire_json(&Amount { v: d }).unwrap()).unwrap();
             assert_eq!(json, format!("{{\"v\":{text}}}"));
         }
         let d: Decimal = "100000.000".parse().unwrap();
+        assert_eq!(wire_json(&Amount { v: d }).unwrap(), b"{\"v\":100000}");
+    }
+
+    #[test]
+    fn elsewhere_amounts_are_portable_and_exact() {
+        let v = |t: &str| {
+            serde_json::to_value(Amount {
+                v: t.parse().unwrap(),
+            })
+            .unwrap()["v"]
+                .clone()
+        };
+        assert_eq!(v("0.1"), serde_json::json!(0.1));
+        assert_eq!(v("100000"), serde_json::json!(100000));
+        // Too many digits for a float: a string, never a rounded number.
         assert_eq!(
-            serde_json::to_string(&Amount { v: d }).unwrap(),
-            "{\"v\":100000}"
+            v("999999999999999.99"),
+            serde_json::json!("999999999999999.99")
         );
     }
 

@@ -83,8 +83,10 @@ fn shape_ok(t: &str) -> bool {
     match b.get(i) {
         None => true,
         Some(b'Z') => i + 1 == b.len(),
+        // ±HH:MM or ±HHMM
         Some(b'+') | Some(b'-') => {
-            i + 6 == b.len() && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6)
+            (i + 6 == b.len() && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6))
+                || (i + 5 == b.len() && digits(i + 1..i + 5))
         }
         _ => false,
     }
@@ -99,7 +101,20 @@ pub(crate) fn parse_issued_date(s: &str) -> Result<NaiveDateTime> {
     if t.len() > 40 || !shape_ok(t) {
         return Err(bad(s));
     }
-    let parsed = if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+    // A trailing `Z` is the zero offset; chrono's `%z` wants it written out.
+    let zoned = t.strip_suffix('Z').map(|x| format!("{x}+00:00"));
+    let with_offset = zoned.as_deref().unwrap_or(t);
+    let offset_forms = [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M%z",
+    ];
+    let parsed = if let Some(dt) = DateTime::parse_from_rfc3339(t).ok().or_else(|| {
+        offset_forms
+            .iter()
+            .find_map(|f| DateTime::parse_from_str(with_offset, f).ok())
+    }) {
         Some(dt.with_timezone(&vietnam()).naive_local())
     } else {
         [
@@ -143,6 +158,10 @@ mod tests {
             ("2026-01-26", "2026-01-26 00:00:00"),
             ("2026-01-26T01:00:00Z", "2026-01-26 08:00:00"),
             ("2026-01-26T08:00:00+07:00", "2026-01-26 08:00:00"),
+            ("2026-01-26T08:00:00+0700", "2026-01-26 08:00:00"),
+            ("2026-01-26T08:00+07:00", "2026-01-26 08:00:00"),
+            ("2026-01-26T01:00Z", "2026-01-26 08:00:00"),
+            ("2026-01-26T01:00:00.000Z", "2026-01-26 08:00:00"),
         ] {
             assert_eq!(
                 format_issued_date(parse_issued_date(input).unwrap()),
@@ -165,7 +184,7 @@ mod tests {
             "26/01/2026",
             "2026-01-26x",
             "2026-01-26T08:00:00+7",
-            "2026-01-26T08:00Z",
+            "2026-01-26T08:00:00+07",
         ] {
             assert!(parse_issued_date(input).is_err(), "{input} was accepted");
         }

@@ -203,10 +203,23 @@ fn object<'a>(v: &'a Value, field: &str) -> Result<&'a serde_json::Map<String, V
 /// mean `tax_rate`?"), the buyer's type given once.
 pub(crate) fn check_create_keys(value: &Value) -> Result<()> {
     let root = object(value, "request")?;
-    known_keys(root, "", fields_of::<CreateInvoice>(), "a create request")?;
+    known_keys(
+        root,
+        "",
+        fields_of::<CreateInvoice>(),
+        &[],
+        "a create request",
+    )?;
     if let Some(buyer) = root.get("buyer").filter(|b| !b.is_null()) {
         let buyer = object(buyer, "buyer")?;
-        known_keys(buyer, "buyer.", fields_of::<Buyer>(), "the buyer")?;
+        // serde aliases are not listed among a struct's fields.
+        known_keys(
+            buyer,
+            "buyer.",
+            fields_of::<Buyer>(),
+            &["buyer_type"],
+            "the buyer",
+        )?;
         if buyer.contains_key("type") && buyer.contains_key("buyer_type") {
             return Err(Error::validation(
                 "buyer.type",
@@ -224,6 +237,7 @@ pub(crate) fn check_create_keys(value: &Value) -> Result<()> {
                     m,
                     &format!("items[{i}]."),
                     fields_of::<LineItem>(),
+                    &[],
                     "a line",
                 )?;
             }
@@ -235,20 +249,18 @@ pub(crate) fn check_create_keys(value: &Value) -> Result<()> {
 /// Checks the shape of a stored job: an object without unknown keys.
 pub(crate) fn check_job_keys(value: &Value) -> Result<()> {
     let job = object(value, "job")?;
-    known_keys(job, "job.", fields_of::<crate::model::Job>(), "a job")
+    known_keys(job, "job.", fields_of::<crate::model::Job>(), &[], "a job")
 }
-
-/// Names accepted besides the derived field names (serde aliases are not listed in `FIELDS`).
-const ALIASES: &[&str] = &["buyer_type"];
 
 fn known_keys(
     map: &serde_json::Map<String, Value>,
     prefix: &str,
     known: &[&str],
+    aliases: &[&str],
     what: &str,
 ) -> Result<()> {
     for key in map.keys() {
-        if known.contains(&key.as_str()) || ALIASES.contains(&key.as_str()) {
+        if known.contains(&key.as_str()) || aliases.contains(&key.as_str()) {
             continue;
         }
         let shown: String = key.chars().take(64).collect();
@@ -330,6 +342,13 @@ mod tests {
             }
         }
         assert!(check_create_keys(&json!({"buyer": {"buyer_type": "company"}})).is_ok());
+        // The alias belongs to the buyer only.
+        assert_eq!(
+            check_create_keys(&json!({"buyer_type": "company"}))
+                .unwrap_err()
+                .field(),
+            Some("buyer_type")
+        );
         let both = json!({"buyer": {"type": "company", "buyer_type": "company"}});
         assert_eq!(
             check_create_keys(&both).unwrap_err().field(),

@@ -1,6 +1,6 @@
 //! Size limits of a create request. The API does not publish field lengths; these follow the
 //! tax authority's invoice XML layout (TT78/2021: e.g. item name 500, unit 50, buyer name and
-//! address 400, phone 20) where it has one, and are generous elsewhere — their purpose is to
+//! address 400) where it has one, and are generous elsewhere — their purpose is to
 //! refuse absurd input (megabyte strings) before it is sent. Inferred, not documented by SePay.
 
 use rust_decimal::Decimal;
@@ -35,7 +35,7 @@ const LIMITS: &[(&str, usize)] = &[
     ("buyer.tax_code", 14),
     ("buyer.address", 400),
     ("buyer.email", 254),
-    ("buyer.phone", 20),
+    ("buyer.phone", 50),
     ("buyer.buyer_code", 50),
     ("buyer.national_id", 12),
     ("items[].item_code", 50),

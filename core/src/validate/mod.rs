@@ -13,11 +13,11 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
-use crate::model::{CreateInvoice, LineType};
+use crate::model::{Claim, CreateInvoice, LineType};
 
 pub(crate) use code::{code, is_safe_segment, paging};
 pub use date::{format_issued_date, ISSUED_DATE_FORMAT};
-pub(crate) use date::{now_in_vietnam, parse_issued_date};
+pub(crate) use date::{now_in_vietnam, parse_issued_date, vietnam};
 pub use json::describe_serde_error;
 pub(crate) use json::{check_create_keys, check_job_keys, from_json};
 pub use limits::{MAX_AMOUNT, MAX_QUANTITY_PLACES};
@@ -74,6 +74,8 @@ pub(crate) struct Prepared {
     pub reference_code: String,
     /// The same request object was sent with this code before: a 409 may be its own invoice.
     pub sent_before: bool,
+    /// The object's memory of its code, when the SDK chose it (to record a certain refusal).
+    pub sent: Option<crate::model::SentReference>,
 }
 
 /// Checks a create request and returns the form that goes on the wire, remembering its
@@ -209,21 +211,34 @@ pub(crate) fn prepare_create_at(req: &CreateInvoice, now: NaiveDateTime) -> Resu
         amount("total_amount", &out.total_amount, 0)?;
     }
     // The code is chosen last, once nothing more can be refused: a request that never leaves
-    // does not take one.
-    let previous = req.sent_reference.get();
-    let reference_code = match &out.reference_code {
-        Some(r) => r.clone(),
-        None => previous
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+    // does not take one. A caller's own code is used as given and never remembered.
+    let (reference_code, sent_before, sent) = match &out.reference_code {
+        Some(r) => (r.clone(), false, None),
+        None => {
+            let payload = serde_json::to_value(&out).map_err(|e| {
+                Error::validation("(root)", format!("cannot be written as JSON: {e}"))
+            })?;
+            match req.sent_reference.claim(payload) {
+                Claim::Code { code, again } => (code, again, Some(req.sent_reference.shared())),
+                Claim::Changed { code, field } => {
+                    return Err(Error::validation(
+                        field,
+                        format!(
+                            "changed since this request object was sent as reference code {code:?}, and that invoice may exist: send the object unchanged to retry it, or use a new object (a clone) for a new invoice"
+                        ),
+                    )
+                    .with_reference_code(Some(code)))
+                }
+            }
+        }
     };
-    let sent_before = previous.as_deref() == Some(reference_code.as_str());
-    req.sent_reference.set(reference_code.clone());
+    code("reference_code", &reference_code)?;
     out.reference_code = Some(reference_code.clone());
     Ok(Prepared {
         wire: out,
         reference_code,
         sent_before,
+        sent,
     })
 }
 
@@ -238,9 +253,9 @@ fn check_buyer(req: &CreateInvoice) -> Result<()> {
         }
     }
     if let Some(tc) = b.tax_code.as_deref().filter(|s| !s.is_empty()) {
-        let personal_id = b.buyer_type == Some(crate::model::BuyerType::Personal)
-            && tc.len() == 12
-            && tc.bytes().all(|c| c.is_ascii_digit());
+        // Since Circular 86/2024 (1 July 2025) an individual's or household business's tax code
+        // is their 12-digit personal id, whatever `buyer.type` says.
+        let personal_id = tc.len() == 12 && tc.bytes().all(|c| c.is_ascii_digit());
         if !personal_id && !is_tax_code_shape(tc) {
             let digits = tc.bytes().filter(u8::is_ascii_digit).count();
             let hint = if digits == 13 && tc.len() == 13 {
@@ -250,7 +265,9 @@ fn check_buyer(req: &CreateInvoice) -> Result<()> {
             };
             return Err(Error::validation(
                 "buyer.tax_code",
-                format!("must be 10 digits, or 10 digits, a dash and 3 digits for a branch (NNNNNNNNNN-NNN){hint}"),
+                format!(
+                    "must be 10 digits, 10 digits, a dash and 3 digits for a branch (NNNNNNNNNN-NNN), or a 12-digit personal id{hint}"
+                ),
             ));
         }
         if !personal_id && !tax_code_checksum_ok(tc) {
@@ -323,6 +340,20 @@ mod tests {
         assert!(again.sent_before);
         let copy = prepare_create_at(&req.clone(), now()).unwrap();
         assert_ne!(copy.reference_code, out.reference_code);
+        // Changed after a send whose invoice may exist: refused, naming what changed.
+        let mut changed = req;
+        changed.items[0].unit = Some("hộp".into());
+        let e = prepare_create_at(&changed, now()).unwrap_err();
+        assert_eq!(e.field(), Some("items[0].unit"));
+        assert_eq!(e.reference_code(), Some(out.reference_code.as_str()));
+        // A caller's own code is never remembered.
+        let mut own = base();
+        own.reference_code = Some("ORDER-1".into());
+        assert_eq!(
+            prepare_create_at(&own, now()).unwrap().reference_code,
+            "ORDER-1"
+        );
+        assert_eq!(own.sent_reference.get(), None);
     }
 
     #[test]
@@ -333,6 +364,8 @@ mod tests {
             prepare_create_at(&r, now()).unwrap().wire.issued_date,
             "2026-01-26 08:00:00"
         );
+        // A new object: the first one was sent and may not change.
+        let mut r = base();
         r.issued_date = "2026-01-26".into();
         assert_eq!(
             prepare_create_at(&r, now()).unwrap().wire.issued_date,
