@@ -48,7 +48,8 @@ impl std::fmt::Debug for Client {
 }
 
 /// The download answer. `content` is decoded from base64 while the JSON is read, straight from
-/// the response body, so a large file is held once as text and once as bytes, never copied.
+/// the response body: a large file is held as text and as bytes (plus serde_json's unescaped
+/// copy only when the server escapes characters such as `/` inside the string).
 #[derive(Deserialize)]
 struct RawFile {
     #[serde(default)]
@@ -198,7 +199,7 @@ impl Client {
                 }
             }
         }
-        result.map_err(|e| e.scrubbed(&self.inner.scrubber()))
+        result.map_err(|e| e.scrubbed(&self.inner.scrubber_for(&call)))
     }
 
     /// Issues a draft (`POST /v1/invoices/issue`). Returns the job to wait on.

@@ -296,7 +296,11 @@ impl Inner {
                 Ok(Ok(raw)) => {
                     tracing::debug!(
                         status = raw.status.as_u16(),
-                        request_id = raw.request_id.as_deref(),
+                        // Server-controlled: scrubbed like every other text it sends.
+                        request_id = raw
+                            .request_id
+                            .as_deref()
+                            .map(|r| self.scrubber_for(call).scrub(r)),
                         elapsed_ms = attempt_started.elapsed().as_millis() as u64,
                         "response"
                     );
