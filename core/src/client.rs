@@ -1,21 +1,20 @@
 //! The client and its endpoint methods.
 
-use std::sync::{Arc, Once};
-use std::time::Duration;
+use std::sync::Arc;
 
 use base64::Engine;
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use crate::auth::{TokenCache, TokenInfo};
-use crate::config::{ClientBuilder, Config};
+use crate::auth::TokenInfo;
+use crate::config::ClientBuilder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     CreateInvoice, FileType, Invoice, InvoiceFile, InvoiceStatus, Job, JobKind, JobState,
     JobStatus, ListInvoicesParams, ListParams, Page, ProviderAccount, ProviderAccountDetail, Usage,
 };
 use crate::reconcile::{self, reconciled};
-use crate::transport::Call;
+use crate::transport::{Call, Inner};
 use crate::validate;
 
 /// A client for the SePay eInvoice API.
@@ -25,12 +24,6 @@ use crate::validate;
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) config: Config,
-    pub(crate) http: reqwest::Client,
-    pub(crate) tokens: TokenCache,
 }
 
 impl std::fmt::Debug for Client {
@@ -98,15 +91,6 @@ struct Accepted {
     tracking_url: Option<String>,
     #[serde(default)]
     message: Option<String>,
-}
-
-/// rustls needs a process-wide crypto provider; install ring's once (an `Err` means another
-/// library already installed one, which is fine).
-fn install_crypto_provider() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 impl Client {
@@ -184,8 +168,15 @@ impl Client {
             Ok(a) => Ok(accepted_job(JobKind::Create, a, reference_code)),
             Err(e) if e.kind() == ErrorKind::Conflict => {
                 let ours = prepared.sent_before || earlier_attempt_may_have_acted(&e);
-                reconcile::after_conflict(self, &prepared.wire, reference_code, e, ours, deadline)
-                    .await
+                reconcile::after_conflict(
+                    &self.inner,
+                    &prepared.wire,
+                    reference_code,
+                    e,
+                    ours,
+                    deadline,
+                )
+                .await
             }
             Err(e) => Err(create_failed(e, reference_code)),
         };
@@ -391,26 +382,8 @@ impl ClientBuilder {
     /// Builds the client. Fails with a validation error naming the missing or bad setting.
     pub fn build(self) -> Result<Client> {
         let config = self.into_config()?;
-        install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .connect_timeout(config.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            // The API never redirects; a redirect is reported, never followed (it would carry
-            // the token and the request body to another host).
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                Error::new(ErrorKind::Connection, format!("could not set up HTTP: {e}"))
-                    .with_source(e)
-            })?;
         Ok(Client {
-            inner: Arc::new(Inner {
-                config,
-                http,
-                tokens: TokenCache::default(),
-            }),
+            inner: Arc::new(Inner::new(config)?),
         })
     }
 }

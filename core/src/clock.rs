@@ -1,9 +1,19 @@
-//! Time arithmetic that cannot panic, whatever a caller configures or a server sends
-//! (`expires_in`, `Retry-After`, huge timeouts).
+//! Time: arithmetic that cannot panic, whatever a caller configures or a server sends
+//! (`expires_in`, `Retry-After`, huge timeouts), and Vietnam's time zone.
 
 use std::time::Duration;
 
+use chrono::FixedOffset;
 use tokio::time::Instant;
+
+/// Vietnam's offset (UTC+7, no daylight saving): the API reads and writes dates in this zone.
+pub(crate) const fn vietnam() -> FixedOffset {
+    const VN: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
+        Some(o) => o,
+        None => panic!("UTC+7 is a valid offset"),
+    };
+    VN
+}
 
 /// A century: the stand-in for "no deadline" when a duration would overflow the clock.
 const FAR: Duration = Duration::from_secs(100 * 365 * 86_400);

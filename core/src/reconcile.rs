@@ -21,10 +21,10 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use tokio::time::Instant;
 
-use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{CreateInvoice, Invoice, InvoiceItem, InvoiceStatus, Job, JobKind};
-use crate::transport::Call;
+use crate::transport::{Call, Inner};
+use std::sync::Arc;
 
 /// Longest the SDK waits for an earlier create's invoice to become visible (within the call's
 /// own deadline), so it can be compared before it is adopted.
@@ -259,7 +259,7 @@ pub(crate) fn reconciled(kind: JobKind, reference_code: String) -> Job {
 /// create still being processed), within `deadline` and [`VISIBLE_WAIT`]. `Ok(None)`: still
 /// not visible.
 async fn existing(
-    client: &Client,
+    inner: &Arc<Inner>,
     reference_code: &str,
     deadline: Instant,
 ) -> Result<Option<Invoice>> {
@@ -267,7 +267,7 @@ async fn existing(
     let mut pause = Duration::from_millis(100);
     loop {
         let call = Call::get(&["v1", "invoices", reference_code]);
-        match client.inner.execute::<Invoice>(&call, deadline).await {
+        match inner.execute::<Invoice>(&call, deadline).await {
             Ok(inv) => return Ok(Some(inv)),
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 if crate::clock::after(Instant::now(), pause) >= until {
@@ -285,7 +285,7 @@ async fn existing(
 /// request, or an error that explains itself. `ours`: this request may have sent the code
 /// before (an earlier attempt of this call was ambiguous, or the same object was sent before).
 pub(crate) async fn after_conflict(
-    client: &Client,
+    inner: &Arc<Inner>,
     wire: &CreateInvoice,
     reference_code: String,
     conflict: Error,
@@ -293,7 +293,7 @@ pub(crate) async fn after_conflict(
     deadline: Instant,
 ) -> Result<Job> {
     let conflict = conflict.with_reference_code(Some(reference_code.clone()));
-    let found = match existing(client, &reference_code, deadline).await {
+    let found = match existing(inner, &reference_code, deadline).await {
         Ok(found) => found,
         // Cannot look: never guess that the invoice is ours.
         Err(e) => {

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::auth::{TokenInfo, TokenResponse};
+use crate::auth::{TokenCache, TokenInfo, TokenResponse};
 use crate::body::{human_bytes, read_capped, BodyError};
-use crate::client::Inner;
+use crate::config::Config;
 use crate::error::{Attempt, Error, ErrorKind, Result};
 use crate::redact::redact_json;
 use crate::retry::{retry_after, retryable_status};
@@ -232,7 +232,47 @@ enum Step<T> {
     Failed(Failure),
 }
 
+/// What a client is made of: its settings, its connection pool and its token cache. Shared (one
+/// `Arc`) by every clone of a [`crate::Client`].
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) http: reqwest::Client,
+    pub(crate) tokens: TokenCache,
+}
+
+/// rustls needs a process-wide crypto provider; install ring's once (an `Err` means another
+/// library already installed one, which is fine).
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl Inner {
+    /// Sets up the connection pool for `config`.
+    pub(crate) fn new(config: Config) -> Result<Inner> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            // The API never redirects; a redirect is reported, never followed (it would carry
+            // the token and the request body to another host).
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::new(ErrorKind::Connection, format!("could not set up HTTP: {e}"))
+                    .with_source(e)
+            })?;
+        Ok(Inner {
+            config,
+            http,
+            tokens: TokenCache::default(),
+        })
+    }
+
     /// Runs `call` until it succeeds, fails for good, or `deadline` passes. Every error that
     /// leaves is scrubbed of secrets.
     pub(crate) async fn execute<T: DeserializeOwned>(

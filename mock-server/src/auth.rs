@@ -11,6 +11,7 @@ use base64::Engine;
 use rand::Rng;
 
 use crate::envelope::ApiError;
+use crate::issued_token::{token_text, IssuedToken};
 use crate::state::{lock, Shared, Store};
 
 /// Reads `Authorization: Basic base64(id:secret)`. `None` when missing or malformed.
@@ -30,33 +31,6 @@ pub fn basic_credentials(header: Option<&str>) -> Option<(String, String)> {
 /// hammering `/v1/token` cannot grow the log without bound (32 MB at the cap).
 pub const TOKEN_LOG_CAP: usize = 1_000_000;
 
-/// A token as remembered for `GET /_mock/tokens`: its random bytes, not its text, to stay small.
-#[derive(Debug, Clone, Copy)]
-pub struct IssuedToken {
-    raw: [u8; 24],
-    /// When it was issued, in Unix milliseconds.
-    pub issued_at_ms: u64,
-}
-
-impl IssuedToken {
-    /// The token as the client got it.
-    pub fn text(&self) -> String {
-        token_text(&self.raw)
-    }
-}
-
-/// An opaque token: the 24 random bytes as 48 hex characters behind a recognisable prefix.
-fn token_text(raw: &[u8; 24]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(51);
-    s.push_str("mk_");
-    for b in raw {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
-    s
-}
-
 fn unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -74,10 +48,7 @@ impl Store {
         let raw: [u8; 24] = rand::rng().random();
         let token = token_text(&raw);
         if self.token_log.len() < TOKEN_LOG_CAP {
-            self.token_log.push(IssuedToken {
-                raw,
-                issued_at_ms: unix_ms(),
-            });
+            self.token_log.push(IssuedToken::new(raw, unix_ms()));
         }
         // A huge TTL from /_mock/config must not overflow `Instant`: cap it at ~100 years.
         let expiry = now

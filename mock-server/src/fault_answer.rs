@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::envelope::ApiError;
 use crate::faults::Action;
 use crate::padded_body;
-use crate::server::call;
+use crate::routes::call;
 use crate::state::{lock, Shared};
 use crate::stats::DROPPED;
 

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::envelope::{default_code, default_message, ApiError};
 use crate::padded_body::Padding;
-use crate::routes::ROUTE_IDS;
+use crate::route_id::ROUTE_IDS;
 
 /// Largest `body_bytes` of an `oversize` rule (2 GB).
 const MAX_BODY_BYTES: u64 = 2_000_000_000;

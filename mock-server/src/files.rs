@@ -117,7 +117,7 @@ fn pdf_lines(inv: &Invoice) -> Vec<String> {
         String::new(),
     ];
     for it in &inv.items {
-        let a = totals::line_amounts(it).unwrap_or_default();
+        let a = totals::line_amounts(&it.priced()).unwrap_or_default();
         lines.push(format!(
             "{}. {} - SL {} x {} = {}   Thuế: {}",
             it.line_number,
@@ -257,7 +257,7 @@ pub fn xml(inv: &Invoice) -> Vec<u8> {
     }
     x.push_str("      </NMua>\n      <DSHHDVu>\n");
     for it in &inv.items {
-        let a = totals::line_amounts(it).unwrap_or_default();
+        let a = totals::line_amounts(&it.priced()).unwrap_or_default();
         x.push_str("        <HHDVu>\n");
         let fields = [
             ("TChat", it.line_type.to_string()),

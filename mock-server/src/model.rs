@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
-use crate::totals::{self, Totals};
+use crate::totals::{self, Line, Totals};
 
 /// One template a provider account may issue on.
 #[derive(Debug, Clone)]
@@ -93,6 +93,22 @@ pub struct Item {
     pub before_discount_and_tax_amount: Option<Decimal>,
     /// Older, undocumented amount field (kept and used as a trade-discount base).
     pub amount: Option<Decimal>,
+}
+
+impl Item {
+    /// The fields the arithmetic in `totals` needs.
+    pub fn priced(&self) -> Line {
+        Line {
+            line_type: self.line_type,
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            tax_rate: self.tax_rate,
+            discount_tax: self.discount_tax,
+            discount_amount: self.discount_amount,
+            before_discount_and_tax_amount: self.before_discount_and_tax_amount,
+            amount: self.amount,
+        }
+    }
 }
 
 /// Invoice lifecycle status as the API reports it.
@@ -244,7 +260,7 @@ impl Invoice {
 
 /// One line of the detail view; amounts are strings with two decimals, as the API sends them.
 fn item_json(it: &Item) -> Value {
-    let a = totals::line_amounts(it).unwrap_or_default();
+    let a = totals::line_amounts(&it.priced()).unwrap_or_default();
     let priced = matches!(it.line_type, 1 | 2);
     let quantity = it
         .quantity

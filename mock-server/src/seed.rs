@@ -6,6 +6,12 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use crate::model::{Account, Invoice, InvoiceStatus, Item, Template};
+use std::collections::{BTreeMap, HashMap};
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use crate::config::{MockConfig, RuntimeConfig};
 use crate::state::Store;
 use crate::totals;
 
@@ -142,7 +148,7 @@ pub fn manual_invoices(store: &mut Store, n: usize) {
         buyer.insert("name".into(), Value::from(name));
         buyer.insert("tax_code".into(), Value::from(tax_code));
         buyer.insert("address".into(), Value::from(address));
-        let t = totals::totals(&items, "VND", None).unwrap_or_default();
+        let t = totals::totals(items.iter().map(Item::priced), "VND", None).unwrap_or_default();
         let inv = Invoice {
             reference_code: reference_code.clone(),
             provider_account_id: ACCOUNT_MATBAO.to_string(),
@@ -169,5 +175,31 @@ pub fn manual_invoices(store: &mut Store, n: usize) {
         let quota = store.quota;
         store.issue_now(&reference_code);
         store.quota = quota;
+    }
+}
+
+impl Store {
+    /// The startup state for `config`, including seeded manual invoices.
+    pub fn new(config: &MockConfig) -> Self {
+        let mut s = Store {
+            cfg: RuntimeConfig::from_startup(config),
+            quota: config.quota,
+            accounts: accounts(),
+            invoices: HashMap::new(),
+            order: BTreeMap::new(),
+            next_seq: 1,
+            jobs: HashMap::new(),
+            pending: BTreeMap::new(),
+            next_job_seq: 1,
+            reserved_refs: HashMap::new(),
+            numbers: HashMap::new(),
+            tokens: HashMap::new(),
+            tokens_issued: 0,
+            token_log: Vec::new(),
+            rejected_duplicates: 0,
+            data_rng: StdRng::seed_from_u64(config.seed),
+        };
+        manual_invoices(&mut s, config.manual_invoices);
+        s
     }
 }

@@ -17,12 +17,11 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
-use tower::ServiceExt;
 
 use crate::config::MockConfig;
 use crate::fault_answer::{self, Outcome};
 use crate::faults::Action;
-use crate::routes::{self, route_id};
+use crate::routes::{self, call, route_id};
 use crate::state::{lock, Shared};
 
 /// How long a stopping server waits for in-flight requests before cutting them off.
@@ -195,14 +194,6 @@ async fn handle(
     match outcome {
         Outcome::Answer(resp) => Ok(with_request_id(resp, request_id)),
         Outcome::Close => Err(DropConnection),
-    }
-}
-
-/// Runs the router on one request.
-pub async fn call(app: Router, req: Request<Incoming>) -> Response<Body> {
-    match app.oneshot(req).await {
-        Ok(resp) => resp,
-        Err(never) => match never {},
     }
 }
 

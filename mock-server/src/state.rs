@@ -7,14 +7,13 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use tokio::sync::watch;
 
-use crate::auth::IssuedToken;
 use crate::config::{MockConfig, RuntimeConfig};
 use crate::faults::Faults;
+use crate::issued_token::IssuedToken;
 use crate::model::{Account, Invoice, InvoiceStatus, Job};
-use crate::seed;
 use crate::stats::Stats;
 
 /// Locks a mutex, ignoring poisoning: a panicking handler must not take the mock down with it.
@@ -108,30 +107,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// The startup state for `config`, including seeded manual invoices.
-    pub fn new(config: &MockConfig) -> Self {
-        let mut s = Store {
-            cfg: RuntimeConfig::from_startup(config),
-            quota: config.quota,
-            accounts: seed::accounts(),
-            invoices: HashMap::new(),
-            order: BTreeMap::new(),
-            next_seq: 1,
-            jobs: HashMap::new(),
-            pending: BTreeMap::new(),
-            next_job_seq: 1,
-            reserved_refs: HashMap::new(),
-            numbers: HashMap::new(),
-            tokens: HashMap::new(),
-            tokens_issued: 0,
-            token_log: Vec::new(),
-            rejected_duplicates: 0,
-            data_rng: StdRng::seed_from_u64(config.seed),
-        };
-        seed::manual_invoices(&mut s, config.manual_invoices);
-        s
-    }
-
     /// The account with this id.
     pub fn account(&self, id: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)

@@ -98,7 +98,7 @@ pub fn create_request(
             Some(d.normalize())
         }
     };
-    let t = totals::totals(&items, &currency, client_total)
+    let t = totals::totals(items.iter().map(Item::priced), &currency, client_total)
         .ok_or_else(|| ApiError::bad_request("Trường items có giá trị tiền quá lớn (items)"))?;
     Ok(CreateRequest {
         invoice: Invoice {

@@ -248,14 +248,6 @@ impl CreateInvoice {
             .clone()
             .or_else(|| self.sent_reference.get())
     }
-
-    /// Reads a request from JSON with the API's field names (what the bindings pass in). A field of
-    /// the wrong type, or a key the request does not have (`tax_rates`), is a
-    /// [`crate::ErrorKind::Validation`] error naming its path.
-    pub fn from_json(value: serde_json::Value) -> crate::Result<Self> {
-        crate::validate::check_create_keys(&value)?;
-        crate::validate::from_json(value, "")
-    }
 }
 
 /// One line of an invoice as the API returns it (numbers arrive as strings such as `"2.00"`).
@@ -385,7 +377,7 @@ pub(crate) fn de_opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Naiv
         Some(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {
             let dt = chrono::DateTime::parse_from_rfc3339(s).map_err(serde::de::Error::custom)?;
             Ok(Some(
-                dt.with_timezone(&crate::validate::vietnam()).date_naive(),
+                dt.with_timezone(&crate::clock::vietnam()).date_naive(),
             ))
         }
         Some(s) => {

@@ -25,15 +25,6 @@ pub struct Job {
     pub message: Option<String>,
 }
 
-impl Job {
-    /// Reads a job stored with `serde_json::to_value(&job)` (or the bindings' `to_dict`). A bad
-    /// field is a [`crate::ErrorKind::Validation`] error naming it under `job` (`job.kind`).
-    pub fn from_json(value: serde_json::Value) -> crate::Result<Self> {
-        crate::validate::check_job_keys(&value)?;
-        crate::validate::from_json(value, "job")
-    }
-}
-
 /// What a check says about a job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobStatus {

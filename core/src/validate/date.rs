@@ -1,17 +1,10 @@
 //! `issued_date`: the forms accepted and their conversion to the API's Vietnam-time text.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+
+use crate::clock::vietnam;
 
 use crate::error::{Error, Result};
-
-/// Vietnam's offset (UTC+7, no daylight saving): the API reads `issued_date` in this zone.
-pub(crate) const fn vietnam() -> FixedOffset {
-    const VN: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
-        Some(o) => o,
-        None => panic!("UTC+7 is a valid offset"),
-    };
-    VN
-}
 
 /// The current date-time in Vietnam.
 pub(crate) fn now_in_vietnam() -> NaiveDateTime {

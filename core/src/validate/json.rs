@@ -6,7 +6,26 @@ use serde::de::{DeserializeOwned, Visitor};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::model::{Buyer, CreateInvoice, LineItem};
+use crate::model::{Buyer, CreateInvoice, Job, LineItem};
+
+impl CreateInvoice {
+    /// Reads a request from JSON with the API's field names (what the bindings pass in). A field of
+    /// the wrong type, or a key the request does not have (`tax_rates`), is a
+    /// [`crate::ErrorKind::Validation`] error naming its path.
+    pub fn from_json(value: serde_json::Value) -> crate::Result<Self> {
+        check_create_keys(&value)?;
+        from_json(value, "")
+    }
+}
+
+impl Job {
+    /// Reads a job stored with `serde_json::to_value(&job)` (or the bindings' `to_dict`). A bad
+    /// field is a [`crate::ErrorKind::Validation`] error naming it under `job` (`job.kind`).
+    pub fn from_json(value: serde_json::Value) -> crate::Result<Self> {
+        check_job_keys(&value)?;
+        from_json(value, "job")
+    }
+}
 
 /// Reads JSON into a typed value; a mismatch becomes a validation error naming the field path,
 /// under `prefix` (`"job"` names `job.kind`; `""` names fields from the root).

@@ -17,9 +17,8 @@ use crate::model::{Claim, CreateInvoice, LineType};
 
 pub(crate) use code::{code, is_safe_segment, paging};
 pub use date::{format_issued_date, ISSUED_DATE_FORMAT};
-pub(crate) use date::{now_in_vietnam, parse_issued_date, vietnam};
+pub(crate) use date::{now_in_vietnam, parse_issued_date};
 pub use json::describe_serde_error;
-pub(crate) use json::{check_create_keys, check_job_keys, from_json};
 pub use limits::{MAX_AMOUNT, MAX_QUANTITY_PLACES};
 pub use tax_code::{is_tax_code_shape, tax_code_checksum_ok};
 
