@@ -7,7 +7,6 @@
 use std::any::Any;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString, PyTuple};
 use sepay_einvoice::{Error, ErrorKind};
 use serde_json::{json, Value};
 
@@ -92,60 +91,5 @@ pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> 
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(p) => Err(panic_to_pyerr(py, p.as_ref())),
-    }
-}
-
-/// What an operation gives back to Python. Built without the GIL on a runtime thread and turned
-/// into Python objects (or the matching exception) once the GIL is held.
-pub enum Reply {
-    /// Canonical JSON of a model, decoded into dataclasses by the Python layer.
-    Json(String),
-    /// No value (`delete_draft`, the end of an iteration).
-    Nothing,
-    /// A downloaded file: `(file_type, file_name, content)`.
-    File(String, String, Vec<u8>),
-    /// A core error.
-    Failed(Error),
-    /// A panic payload's text.
-    Panicked(Box<dyn Any + Send>),
-}
-
-impl Reply {
-    pub fn json<T: serde::Serialize>(value: &T) -> Reply {
-        match serde_json::to_string(value) {
-            Ok(s) => Reply::Json(s),
-            Err(e) => Reply::Failed(Error::new(
-                ErrorKind::Decode,
-                format!("could not encode the result: {e}"),
-            )),
-        }
-    }
-
-    pub fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-        match self {
-            Reply::Json(s) => Ok(PyString::new(py, &s).into_any()),
-            Reply::Nothing => Ok(py.None().into_bound(py)),
-            Reply::File(t, n, c) => Ok(PyTuple::new(
-                py,
-                [
-                    PyString::new(py, &t).into_any(),
-                    PyString::new(py, &n).into_any(),
-                    PyBytes::new(py, &c).into_any(),
-                ],
-            )?
-            .into_any()),
-            Reply::Failed(e) => Err(to_pyerr(py, &e)),
-            Reply::Panicked(p) => Err(panic_to_pyerr(py, p.as_ref())),
-        }
-    }
-}
-
-impl<'py> IntoPyObject<'py> for Reply {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-
-    fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
-        self.into_py(py)
     }
 }

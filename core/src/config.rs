@@ -62,6 +62,13 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Default time allowed for one attempt (see [`ClientBuilder::timeout`]).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time allowed to open a connection (see [`ClientBuilder::connect_timeout`]).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default deadline of one call (see [`ClientBuilder::call_timeout`]).
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Default cap on a JSON answer (see [`ClientBuilder::max_response_bytes`]).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 /// Default cap on a download answer (see [`ClientBuilder::max_download_bytes`]).
@@ -275,9 +282,9 @@ impl ClientBuilder {
             base_url,
             client_id,
             client_secret,
-            attempt_timeout: self.attempt_timeout.unwrap_or(Duration::from_secs(30)),
-            connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(5)),
-            call_timeout: self.call_timeout.unwrap_or(Duration::from_secs(120)),
+            attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_TIMEOUT),
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            call_timeout: self.call_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT),
             retry: self.retry,
             user_agent,
             max_response_bytes: self

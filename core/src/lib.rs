@@ -73,16 +73,20 @@ mod wait;
 pub use auth::TokenInfo;
 pub use client::Client;
 pub use config::{
-    ClientBuilder, Environment, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
-    ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT,
+    ClientBuilder, Environment, DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_BASE_URL,
+    ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT,
 };
 pub use error::{Attempt, Error, ErrorKind, Result};
 pub use model::*;
 pub use paginate::InvoiceStream;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, DEFAULT_MAX_RETRIES};
 pub use rust_decimal::Decimal;
 pub use totals::{line_amounts, LineTotal, Totals};
-pub use wait::{StatusCallback, WaitOptions};
+pub use wait::{
+    StatusCallback, WaitOptions, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+};
 
 /// The SDK's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -5,6 +5,9 @@ use std::time::Duration;
 use rand::Rng;
 use reqwest::header::HeaderMap;
 
+/// Default retries after the first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
 /// Retry settings of a client.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -22,7 +25,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_retries: 2,
+            max_retries: DEFAULT_MAX_RETRIES,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),

@@ -28,12 +28,19 @@ pub struct WaitOptions {
     pub on_status: Option<StatusCallback>,
 }
 
+/// Default wait deadline.
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default first pause between polls (the API's advice).
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Default longest pause between polls.
+pub const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_secs(5);
+
 impl Default for WaitOptions {
     fn default() -> Self {
         WaitOptions {
-            timeout: Duration::from_secs(120),
-            poll_interval: Duration::from_secs(2),
-            max_poll_interval: Duration::from_secs(5),
+            timeout: DEFAULT_WAIT_TIMEOUT,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            max_poll_interval: DEFAULT_MAX_POLL_INTERVAL,
             on_status: None,
         }
     }
@@ -62,6 +69,30 @@ impl WaitOptions {
         self.max_poll_interval = max;
         self
     }
+    /// Options from the settings a caller gave (`None` = the default), the way every language
+    /// binding builds them: a first interval longer than the default longest one raises the
+    /// longest to it, unless the longest was given too — then a longest shorter than the first
+    /// is a validation error naming `max_poll_interval`.
+    pub fn from_parts(
+        timeout: Option<Duration>,
+        poll_interval: Option<Duration>,
+        max_poll_interval: Option<Duration>,
+    ) -> Result<WaitOptions> {
+        let mut o = WaitOptions::default();
+        if let Some(t) = timeout {
+            o.timeout = t;
+        }
+        if let Some(p) = poll_interval {
+            o.poll_interval = p;
+        }
+        o.max_poll_interval = match max_poll_interval {
+            Some(m) => m,
+            None => o.max_poll_interval.max(o.poll_interval),
+        };
+        o.check()?;
+        Ok(o)
+    }
+
     /// Sets a callback for every status seen.
     pub fn on_status(mut self, f: impl Fn(&JobStatus) + Send + Sync + 'static) -> Self {
         self.on_status = Some(Arc::new(f));
@@ -248,6 +279,30 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_take_defaults_and_clamp_the_longest_interval() {
+        let o = WaitOptions::from_parts(None, None, None).unwrap();
+        assert_eq!(
+            (o.timeout, o.poll_interval, o.max_poll_interval),
+            (
+                DEFAULT_WAIT_TIMEOUT,
+                DEFAULT_POLL_INTERVAL,
+                DEFAULT_MAX_POLL_INTERVAL
+            )
+        );
+        let o = WaitOptions::from_parts(None, Some(Duration::from_secs(8)), None).unwrap();
+        assert_eq!(o.max_poll_interval, Duration::from_secs(8));
+        let e = WaitOptions::from_parts(
+            None,
+            Some(Duration::from_secs(8)),
+            Some(Duration::from_secs(3)),
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), Some("max_poll_interval"));
+        let e = WaitOptions::from_parts(Some(Duration::ZERO), None, None).unwrap_err();
+        assert_eq!(e.field(), Some("timeout"));
+    }
 
     #[test]
     fn pause_keeps_room_for_a_final_poll() {

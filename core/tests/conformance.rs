@@ -433,27 +433,26 @@ fn arg_u32(args: &Value, key: &str) -> Option<u32> {
     args.get(key).and_then(Value::as_u64).map(|v| v as u32)
 }
 
-fn wait_options(args: &Value, statuses: Arc<Mutex<Vec<String>>>) -> WaitOptions {
-    let mut w = WaitOptions::default();
+fn wait_options(
+    args: &Value,
+    statuses: Arc<Mutex<Vec<String>>>,
+) -> sepay_einvoice::Result<WaitOptions> {
     let ms = |k: &str| {
         args.get(k)
             .and_then(Value::as_u64)
             .map(Duration::from_millis)
     };
-    if let Some(d) = ms("timeout_ms") {
-        w.timeout = d;
-    }
-    if let Some(d) = ms("poll_interval_ms") {
-        w.poll_interval = d;
-    }
-    if let Some(d) = ms("max_poll_interval_ms") {
-        w.max_poll_interval = d;
-    }
-    w.on_status(move |s| {
+    // The same constructor every binding uses: defaults and the longest-interval rule.
+    let w = WaitOptions::from_parts(
+        ms("timeout_ms"),
+        ms("poll_interval_ms"),
+        ms("max_poll_interval_ms"),
+    )?;
+    Ok(w.on_status(move |s| {
         if let Ok(mut v) = statuses.lock() {
             v.push(s.state.to_string());
         }
-    })
+    }))
 }
 
 /// The canonical JSON of a result; its Debug text goes to the secret scan.
@@ -514,17 +513,17 @@ async fn call(
         "check_status" => to_json(client.check_status(&job()?).await?),
         "wait_for_status" => to_json(
             client
-                .wait_for_status(&job()?, wait_options(args, statuses))
+                .wait_for_status(&job()?, wait_options(args, statuses)?)
                 .await?,
         ),
         "create_invoice_and_wait" => to_json(
             client
-                .create_invoice_and_wait(&request()?, wait_options(args, statuses))
+                .create_invoice_and_wait(&request()?, wait_options(args, statuses)?)
                 .await?,
         ),
         "issue_invoice_and_wait" => to_json(
             client
-                .issue_invoice_and_wait(&s("reference_code"), wait_options(args, statuses))
+                .issue_invoice_and_wait(&s("reference_code"), wait_options(args, statuses)?)
                 .await?,
         ),
         "get_invoice" => to_json(client.get_invoice(&s("reference_code")).await?),

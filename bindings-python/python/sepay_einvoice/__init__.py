@@ -15,7 +15,7 @@ import atexit as _atexit
 import logging as _logging
 import os as _os
 
-from ._client import AsyncClient, Client, JobLike, StatusCallback, totals
+from ._client import DEFAULTS, AsyncClient, Client, JobLike, StatusCallback, totals
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -70,6 +70,7 @@ from ._native import drain as _drain
 
 __all__ = [
     "__version__",
+    "DEFAULTS",
     "AsyncClient",
     "Client",
     "JobLike",

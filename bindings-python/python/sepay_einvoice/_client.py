@@ -1,7 +1,9 @@
 """``Client`` (blocking) and ``AsyncClient`` (asyncio): thin façades over the Rust core.
 
-Every method hands its arguments to the core as JSON and turns the JSON answer into typed
-objects. HTTP, retries, token handling, validation and polling all happen in Rust.
+Every method calls the native method of the same name with typed arguments (requests and
+stored jobs as JSON text) and turns the JSON answer into typed objects. Defaults, HTTP, retries,
+token handling, validation and polling all live in Rust: a setting left ``None`` takes the
+core's default (``sepay_einvoice.DEFAULTS`` lists them).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import (
     Any,
     AsyncIterator,
     Callable,
-    Dict,
     Generic,
     Iterator,
     Mapping,
@@ -24,6 +25,7 @@ from typing import (
 )
 
 from . import _native
+from ._native import NativeCall, NativeInvoiceStream, SentReference
 from ._models import (
     CreateInvoice,
     CreateInvoiceLike,
@@ -39,8 +41,7 @@ from ._models import (
     TokenInfo,
     Totals,
     Usage,
-    _dumps,
-    _dumps_args,
+    _dumps_at,
     _loads,
     _page,
 )
@@ -50,6 +51,8 @@ from ._models import (
 StatusCallback = Callable[[JobStatus], Any]
 #: A job object, or the dict ``Job.to_dict()`` produced.
 JobLike = Union[Job, Mapping[str, Any]]
+#: The core's defaults for every setting left ``None``.
+DEFAULTS: Mapping[str, Any] = dict(_native.DEFAULTS)
 
 _C = TypeVar("_C", bound="_BaseClient")
 _T = TypeVar("_T")
@@ -59,49 +62,32 @@ def _binding() -> str:
     return f"python/{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def _file_type(value: Union[FileType, str]) -> str:
-    return value.value if isinstance(value, FileType) else str(value)
+def _text(value: Any) -> Any:
+    """An enum member as its value; anything else as given (the native layer checks types)."""
+    return value.value if isinstance(value, (FileType, Source)) else value
 
 
-def _source(value: Union[Source, str, None]) -> Optional[str]:
-    if value is None:
-        return None
-    return value.value if isinstance(value, Source) else str(value)
+def _request(request: CreateInvoiceLike) -> str:
+    return _dumps_at(request, "")
 
 
-def _wait_args(timeout: float, poll_interval: float, max_poll_interval: float) -> Dict[str, Any]:
-    return {
-        "timeout": timeout,
-        "poll_interval": poll_interval,
-        "max_poll_interval": max_poll_interval,
-    }
+def _job(job: JobLike) -> str:
+    return _dumps_at(job, "job")
+
+
+def _sent(request: CreateInvoiceLike) -> Optional[SentReference]:
+    """A typed request's memory of its reference code (plain dicts have none)."""
+    return request._sent_reference() if isinstance(request, CreateInvoice) else None
 
 
 class _Op(Generic[_T]):
-    """One core operation: its name, its arguments and how to decode its answer; for a create
-    from a ``CreateInvoice``, the object's reference-code memory (shared with the core, which
-    claims the code in it before anything is sent)."""
+    """A native call and how to decode its answer."""
 
-    __slots__ = ("name", "args", "decode", "on_status", "sent")
+    __slots__ = ("call", "decode")
 
-    def __init__(
-        self,
-        name: str,
-        args: Dict[str, Any],
-        decode: Callable[[Any], _T],
-        on_status: Optional[StatusCallback] = None,
-        sent: Optional[_native.SentReference] = None,
-    ) -> None:
-        self.name = name
-        self.args = args
+    def __init__(self, call: NativeCall, decode: Callable[[Any], _T]) -> None:
+        self.call = call
         self.decode = decode
-        self.on_status = on_status
-        self.sent = sent
-
-
-def _sent_of(request: CreateInvoiceLike) -> Optional[_native.SentReference]:
-    """A typed request's memory of its reference code (plain dicts have none)."""
-    return request._sent_reference() if isinstance(request, CreateInvoice) else None
 
 
 def _json(cls: Any) -> Callable[[Any], Any]:
@@ -117,85 +103,16 @@ def _none(answer: Any) -> None:
     return None
 
 
-# The operations, shared by both clients (which differ only in how they wait).
-
-
-def _authenticate() -> _Op[TokenInfo]:
-    return _Op("authenticate", {}, _json(TokenInfo))
-
-
-def _list_provider_accounts(page: Optional[int], per_page: Optional[int]) -> _Op[Page[ProviderAccount]]:
-    return _Op(
-        "list_provider_accounts",
-        {"page": page, "per_page": per_page},
-        lambda text: _page(text, ProviderAccount),
-    )
-
-
-def _get_provider_account(id: str) -> _Op[ProviderAccountDetail]:
-    return _Op("get_provider_account", {"id": id}, _json(ProviderAccountDetail))
-
-
-def _create_invoice(request: CreateInvoiceLike) -> _Op[Job]:
-    return _Op("create_invoice", {"request": request}, _json(Job), sent=_sent_of(request))
-
-
-def _issue_invoice(reference_code: str) -> _Op[Job]:
-    return _Op("issue_invoice", {"reference_code": reference_code}, _json(Job))
-
-
-def _check_status(job: JobLike) -> _Op[JobStatus]:
-    return _Op("check_status", {"job": job}, _json(JobStatus))
-
-
-def _waiting(
-    name: str,
-    args: Dict[str, Any],
-    timeout: float,
-    poll_interval: float,
-    max_poll_interval: float,
-    on_status: Optional[StatusCallback],
-    sent: Optional[_native.SentReference] = None,
-) -> _Op[Invoice]:
-    args = {**args, **_wait_args(timeout, poll_interval, max_poll_interval)}
-    return _Op(name, args, _json(Invoice), on_status, sent)
-
-
-def _get_invoice(reference_code: str) -> _Op[Invoice]:
-    return _Op("get_invoice", {"reference_code": reference_code}, _json(Invoice))
-
-
-def _list_invoices(
-    page: Optional[int], per_page: Optional[int], source: Union[Source, str, None]
-) -> _Op[Page[Invoice]]:
-    args = {"page": page, "per_page": per_page, "source": _source(source)}
-    return _Op("list_invoices", args, lambda text: _page(text, Invoice))
-
-
-def _download_invoice(reference_code: str, type: Union[FileType, str]) -> _Op[InvoiceFile]:
-    args = {"reference_code": reference_code, "type": _file_type(type)}
-    return _Op("download_invoice", args, _file)
-
-
-def _delete_draft(reference_code: str) -> _Op[None]:
-    return _Op("delete_draft", {"reference_code": reference_code}, _none)
-
-
-def _get_usage() -> _Op[Usage]:
-    return _Op("get_usage", {}, _json(Usage))
-
-
-def _stream_args(per_page: Optional[int], source: Union[Source, str, None]) -> str:
-    return _dumps({"per_page": per_page, "source": _source(source)})
-
-
 def totals(request: CreateInvoiceLike) -> Totals:
     """Previews line amounts, tax and total of a create request locally (no request is sent),
     with the same rules the API applies."""
-    return Totals._from_json(_loads(_native.totals(_dumps(request))))
+    return Totals._from_json(_loads(_native.totals(_request(request))))
 
 
 class _BaseClient:
+    """The operations, built once for both clients; they differ only in how a call is run and
+    how a status reaches ``on_status``."""
+
     _native: _native.NativeClient
 
     def __init__(
@@ -204,19 +121,19 @@ class _BaseClient:
         client_secret: Optional[str] = None,
         environment: Optional[str] = None,
         base_url: Optional[str] = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
         call_timeout: Optional[float] = None,
         max_response_bytes: Optional[int] = None,
         max_download_bytes: Optional[int] = None,
     ) -> None:
         """Settings left as ``None`` fall back to ``SEPAY_EINVOICE_CLIENT_ID``,
         ``SEPAY_EINVOICE_CLIENT_SECRET``, ``SEPAY_EINVOICE_ENV`` (``sandbox``/``production``) and
-        ``SEPAY_EINVOICE_BASE_URL``. ``timeout`` bounds one HTTP attempt, ``call_timeout`` (default
-        120 s) a whole call with its retries. ``max_response_bytes`` (default 8 MiB) and
-        ``max_download_bytes`` (default 64 MiB) cap what one answer may hold: a longer or endless
-        body raises ``DecodeError`` instead of filling memory. Raises ``ValidationError`` for a
-        missing or bad setting."""
+        ``SEPAY_EINVOICE_BASE_URL``, then to the core's defaults (``DEFAULTS``): ``timeout``
+        bounds one HTTP attempt (30 s), ``call_timeout`` a whole call with its retries (120 s),
+        ``max_retries`` (2); ``max_response_bytes`` (8 MiB) and ``max_download_bytes`` (64 MiB)
+        cap what one answer may hold: a longer or endless body raises ``DecodeError`` instead of
+        filling memory. Raises ``ValidationError`` for a missing or bad setting."""
         _native.reset_log_cache()
         self._native = _native.NativeClient(
             client_id,
@@ -259,6 +176,111 @@ class _BaseClient:
             "(pickle the Job instead to hand work to another process)"
         )
 
+    def _deliver(self, on_status: Optional[StatusCallback]) -> Optional[Callable[[str], None]]:
+        """The native status callback for ``on_status`` (overridden by ``AsyncClient``)."""
+        if on_status is None:
+            return None
+        user = on_status
+
+        def deliver(text: str) -> None:
+            user(JobStatus._from_json(_loads(text)))
+
+        return deliver
+
+    # The operations.
+
+    def _authenticate(self) -> _Op[TokenInfo]:
+        return _Op(self._native.authenticate(), _json(TokenInfo))
+
+    def _list_provider_accounts(
+        self, page: Optional[int], per_page: Optional[int]
+    ) -> _Op[Page[ProviderAccount]]:
+        return _Op(
+            self._native.list_provider_accounts(page, per_page),
+            lambda text: _page(text, ProviderAccount),
+        )
+
+    def _get_provider_account(self, id: str) -> _Op[ProviderAccountDetail]:
+        return _Op(self._native.get_provider_account(id), _json(ProviderAccountDetail))
+
+    def _create_invoice(self, request: CreateInvoiceLike) -> _Op[Job]:
+        return _Op(self._native.create_invoice(_request(request), _sent(request)), _json(Job))
+
+    def _issue_invoice(self, reference_code: str) -> _Op[Job]:
+        return _Op(self._native.issue_invoice(reference_code), _json(Job))
+
+    def _check_status(self, job: JobLike) -> _Op[JobStatus]:
+        return _Op(self._native.check_status(_job(job)), _json(JobStatus))
+
+    def _wait_for_status(
+        self,
+        job: JobLike,
+        timeout: Optional[float],
+        poll_interval: Optional[float],
+        max_poll_interval: Optional[float],
+        on_status: Optional[StatusCallback],
+    ) -> _Op[Invoice]:
+        call = self._native.wait_for_status(
+            _job(job), timeout, poll_interval, max_poll_interval, self._deliver(on_status)
+        )
+        return _Op(call, _json(Invoice))
+
+    def _create_invoice_and_wait(
+        self,
+        request: CreateInvoiceLike,
+        timeout: Optional[float],
+        poll_interval: Optional[float],
+        max_poll_interval: Optional[float],
+        on_status: Optional[StatusCallback],
+    ) -> _Op[Invoice]:
+        call = self._native.create_invoice_and_wait(
+            _request(request),
+            _sent(request),
+            timeout,
+            poll_interval,
+            max_poll_interval,
+            self._deliver(on_status),
+        )
+        return _Op(call, _json(Invoice))
+
+    def _issue_invoice_and_wait(
+        self,
+        reference_code: str,
+        timeout: Optional[float],
+        poll_interval: Optional[float],
+        max_poll_interval: Optional[float],
+        on_status: Optional[StatusCallback],
+    ) -> _Op[Invoice]:
+        call = self._native.issue_invoice_and_wait(
+            reference_code, timeout, poll_interval, max_poll_interval, self._deliver(on_status)
+        )
+        return _Op(call, _json(Invoice))
+
+    def _get_invoice(self, reference_code: str) -> _Op[Invoice]:
+        return _Op(self._native.get_invoice(reference_code), _json(Invoice))
+
+    def _list_invoices(
+        self, page: Optional[int], per_page: Optional[int], source: Union[Source, str, None]
+    ) -> _Op[Page[Invoice]]:
+        return _Op(
+            self._native.list_invoices(page, per_page, _text(source)),
+            lambda text: _page(text, Invoice),
+        )
+
+    def _iter(
+        self, per_page: Optional[int], source: Union[Source, str, None]
+    ) -> NativeInvoiceStream:
+        return self._native.iter_invoices(per_page, _text(source))
+
+    def _download_invoice(self, reference_code: str, type: Union[FileType, str]) -> _Op[InvoiceFile]:
+        return _Op(self._native.download_invoice(reference_code, _text(type)), _file)
+
+    def _delete_draft(self, reference_code: str) -> _Op[None]:
+        return _Op(self._native.delete_draft(reference_code), _none)
+
+    def _get_usage(self) -> _Op[Usage]:
+        return _Op(self._native.get_usage(), _json(Usage))
+
 
 class Client(_BaseClient):
     """The blocking client, for Django, Flask, Celery and scripts.
@@ -269,14 +291,7 @@ class Client(_BaseClient):
     """
 
     def _run(self, op: _Op[_T]) -> _T:
-        callback = None
-        if op.on_status is not None:
-            user = op.on_status
-
-            def callback(text: str) -> None:
-                user(JobStatus._from_json(_loads(text)))
-
-        return op.decode(self._native.call(op.name, _dumps_args(op.args), callback, op.sent))
+        return op.decode(op.call.wait())
 
     def close(self) -> None:
         """Releases the connection pool. Later calls raise ``APIConnectionError``."""
@@ -295,86 +310,80 @@ class Client(_BaseClient):
 
     def authenticate(self) -> TokenInfo:
         """Fetches (or reuses) an access token, checking the credentials early."""
-        return self._run(_authenticate())
+        return self._run(self._authenticate())
 
     def list_provider_accounts(
         self, page: Optional[int] = None, per_page: Optional[int] = None
     ) -> Page[ProviderAccount]:
         """One page of provider accounts."""
-        return self._run(_list_provider_accounts(page, per_page))
+        return self._run(self._list_provider_accounts(page, per_page))
 
     def get_provider_account(self, id: str) -> ProviderAccountDetail:
         """A provider account with its templates and series."""
-        return self._run(_get_provider_account(id))
+        return self._run(self._get_provider_account(id))
 
     def create_invoice(self, request: CreateInvoiceLike) -> Job:
         """Creates an invoice (a draft when ``is_draft``) and returns the job to wait on.
         Exactly one invoice results, whatever retries happen; a ``CreateInvoice`` object
         remembers its reference code, so sending the same object again after an error finds
         the invoice instead of creating a second one."""
-        return self._run(_create_invoice(request))
+        return self._run(self._create_invoice(request))
 
     def issue_invoice(self, reference_code: str) -> Job:
         """Issues a draft; returns the job to wait on."""
-        return self._run(_issue_invoice(reference_code))
+        return self._run(self._issue_invoice(reference_code))
 
     def check_status(self, job: JobLike) -> JobStatus:
         """Asks the API once where a job stands."""
-        return self._run(_check_status(job))
+        return self._run(self._check_status(job))
 
     def wait_for_status(
         self,
         job: JobLike,
-        timeout: float = 120.0,
-        poll_interval: float = 2.0,
-        max_poll_interval: float = 5.0,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """Polls until the job succeeds (returning the invoice); raises ``InvoiceFailedError`` or
-        ``WaitTimeoutError`` (whose ``job`` resumes the wait). Ctrl-C interrupts it."""
+        ``WaitTimeoutError`` (whose ``job`` resumes the wait). Ctrl-C interrupts it. Defaults:
+        ``timeout`` 120 s, ``poll_interval`` 2 s growing to ``max_poll_interval`` 5 s (raised to
+        ``poll_interval`` when that is longer and no maximum is given)."""
         return self._run(
-            _waiting("wait_for_status", {"job": job}, timeout, poll_interval, max_poll_interval, on_status)
+            self._wait_for_status(job, timeout, poll_interval, max_poll_interval, on_status)
         )
 
     def create_invoice_and_wait(
         self,
         request: CreateInvoiceLike,
-        timeout: float = 120.0,
-        poll_interval: float = 2.0,
-        max_poll_interval: float = 5.0,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """``create_invoice`` then ``wait_for_status``."""
-        args = {"request": request}
         return self._run(
-            _waiting(
-                "create_invoice_and_wait",
-                args,
-                timeout,
-                poll_interval,
-                max_poll_interval,
-                on_status,
-                _sent_of(request),
-            )
+            self._create_invoice_and_wait(request, timeout, poll_interval, max_poll_interval, on_status)
         )
 
     def issue_invoice_and_wait(
         self,
         reference_code: str,
-        timeout: float = 120.0,
-        poll_interval: float = 2.0,
-        max_poll_interval: float = 5.0,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """``issue_invoice`` then ``wait_for_status``."""
-        args = {"reference_code": reference_code}
         return self._run(
-            _waiting("issue_invoice_and_wait", args, timeout, poll_interval, max_poll_interval, on_status)
+            self._issue_invoice_and_wait(
+                reference_code, timeout, poll_interval, max_poll_interval, on_status
+            )
         )
 
     def get_invoice(self, reference_code: str) -> Invoice:
         """One invoice with its lines."""
-        return self._run(_get_invoice(reference_code))
+        return self._run(self._get_invoice(reference_code))
 
     def list_invoices(
         self,
@@ -383,13 +392,13 @@ class Client(_BaseClient):
         source: Union[Source, str, None] = None,
     ) -> Page[Invoice]:
         """One page of invoices."""
-        return self._run(_list_invoices(page, per_page, source))
+        return self._run(self._list_invoices(page, per_page, source))
 
     def iter_invoices(
         self, per_page: Optional[int] = None, source: Union[Source, str, None] = None
     ) -> Iterator[Invoice]:
         """Every invoice, fetching pages as needed."""
-        stream = self._native.iter_invoices(_stream_args(per_page, source))
+        stream = self._iter(per_page, source)
         while True:
             text = stream.next()
             if text is None:
@@ -400,15 +409,15 @@ class Client(_BaseClient):
         self, reference_code: str, type: Union[FileType, str] = FileType.PDF
     ) -> InvoiceFile:
         """Downloads an issued invoice as PDF or XML (``content`` holds the bytes)."""
-        return self._run(_download_invoice(reference_code, type))
+        return self._run(self._download_invoice(reference_code, type))
 
     def delete_draft(self, reference_code: str) -> None:
         """Deletes a draft for good."""
-        self._run(_delete_draft(reference_code))
+        self._run(self._delete_draft(reference_code))
 
     def get_usage(self) -> Usage:
         """Remaining issuance quota."""
-        return self._run(_get_usage())
+        return self._run(self._get_usage())
 
 
 class AsyncClient(_BaseClient):
@@ -419,21 +428,20 @@ class AsyncClient(_BaseClient):
     """
 
     async def _run(self, op: _Op[_T]) -> _T:
-        callback = None
-        if op.on_status is not None:
-            user = op.on_status
-            loop = asyncio.get_running_loop()
+        return op.decode(await op.call.awaitable())
 
-            def deliver(text: str) -> None:
-                user(JobStatus._from_json(_loads(text)))
+    def _deliver(self, on_status: Optional[StatusCallback]) -> Optional[Callable[[str], None]]:
+        # Called from a runtime thread: the status is handed to the event loop.
+        direct = super()._deliver(on_status)
+        if direct is None:
+            return None
+        loop = asyncio.get_running_loop()
+        deliver = direct
 
-            def callback(text: str) -> None:
-                # Called from a runtime thread: hand the status to the event loop.
-                loop.call_soon_threadsafe(deliver, text)
+        def callback(text: str) -> None:
+            loop.call_soon_threadsafe(deliver, text)
 
-        return op.decode(
-            await self._native.call_async(op.name, _dumps_args(op.args), callback, op.sent)
-        )
+        return callback
 
     async def close(self) -> None:
         """Releases the connection pool. Later calls raise ``APIConnectionError``."""
@@ -452,86 +460,79 @@ class AsyncClient(_BaseClient):
 
     async def authenticate(self) -> TokenInfo:
         """Fetches (or reuses) an access token, checking the credentials early."""
-        return await self._run(_authenticate())
+        return await self._run(self._authenticate())
 
     async def list_provider_accounts(
         self, page: Optional[int] = None, per_page: Optional[int] = None
     ) -> Page[ProviderAccount]:
         """One page of provider accounts."""
-        return await self._run(_list_provider_accounts(page, per_page))
+        return await self._run(self._list_provider_accounts(page, per_page))
 
     async def get_provider_account(self, id: str) -> ProviderAccountDetail:
         """A provider account with its templates and series."""
-        return await self._run(_get_provider_account(id))
+        return await self._run(self._get_provider_account(id))
 
     async def create_invoice(self, request: CreateInvoiceLike) -> Job:
         """Creates an invoice (a draft when ``is_draft``) and returns the job to wait on.
         Exactly one invoice results, whatever retries happen; a ``CreateInvoice`` object
-        remembers its reference code, so sending the same object again after an error finds
-        the invoice instead of creating a second one."""
-        return await self._run(_create_invoice(request))
+        remembers its reference code, so sending the same object again after an error (or a
+        cancellation) finds the invoice instead of creating a second one."""
+        return await self._run(self._create_invoice(request))
 
     async def issue_invoice(self, reference_code: str) -> Job:
         """Issues a draft; returns the job to wait on."""
-        return await self._run(_issue_invoice(reference_code))
+        return await self._run(self._issue_invoice(reference_code))
 
     async def check_status(self, job: JobLike) -> JobStatus:
         """Asks the API once where a job stands."""
-        return await self._run(_check_status(job))
+        return await self._run(self._check_status(job))
 
     async def wait_for_status(
         self,
         job: JobLike,
-        timeout: float = 120.0,
-        poll_interval: float = 2.0,
-        max_poll_interval: float = 5.0,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """Polls until the job succeeds (returning the invoice); raises ``InvoiceFailedError`` or
-        ``WaitTimeoutError`` (whose ``job`` resumes the wait). Ctrl-C interrupts it."""
+        ``WaitTimeoutError`` (whose ``job`` resumes the wait); cancelling the task stops it.
+        Defaults as for ``Client.wait_for_status``."""
         return await self._run(
-            _waiting("wait_for_status", {"job": job}, timeout, poll_interval, max_poll_interval, on_status)
+            self._wait_for_status(job, timeout, poll_interval, max_poll_interval, on_status)
         )
 
     async def create_invoice_and_wait(
         self,
         request: CreateInvoiceLike,
-        timeout: float = 120.0,
-        poll_interval: float = 2.0,
-        max_poll_interval: float = 5.0,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """``create_invoice`` then ``wait_for_status``."""
-        args = {"request": request}
         return await self._run(
-            _waiting(
-                "create_invoice_and_wait",
-                args,
-                timeout,
-                poll_interval,
-                max_poll_interval,
-                on_status,
-                _sent_of(request),
-            )
+            self._create_invoice_and_wait(request, timeout, poll_interval, max_poll_interval, on_status)
         )
 
     async def issue_invoice_and_wait(
         self,
         reference_code: str,
-        timeout: float = 120.0,
-        poll_interval: float = 2.0,
-        max_poll_interval: float = 5.0,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
         on_status: Optional[StatusCallback] = None,
     ) -> Invoice:
         """``issue_invoice`` then ``wait_for_status``."""
-        args = {"reference_code": reference_code}
         return await self._run(
-            _waiting("issue_invoice_and_wait", args, timeout, poll_interval, max_poll_interval, on_status)
+            self._issue_invoice_and_wait(
+                reference_code, timeout, poll_interval, max_poll_interval, on_status
+            )
         )
 
     async def get_invoice(self, reference_code: str) -> Invoice:
         """One invoice with its lines."""
-        return await self._run(_get_invoice(reference_code))
+        return await self._run(self._get_invoice(reference_code))
 
     async def list_invoices(
         self,
@@ -540,13 +541,13 @@ class AsyncClient(_BaseClient):
         source: Union[Source, str, None] = None,
     ) -> Page[Invoice]:
         """One page of invoices."""
-        return await self._run(_list_invoices(page, per_page, source))
+        return await self._run(self._list_invoices(page, per_page, source))
 
     async def iter_invoices(
         self, per_page: Optional[int] = None, source: Union[Source, str, None] = None
     ) -> AsyncIterator[Invoice]:
         """Every invoice, fetching pages as needed (``async for``)."""
-        stream = self._native.iter_invoices(_stream_args(per_page, source))
+        stream = self._iter(per_page, source)
         while True:
             text = await stream.anext()
             if text is None:
@@ -557,12 +558,12 @@ class AsyncClient(_BaseClient):
         self, reference_code: str, type: Union[FileType, str] = FileType.PDF
     ) -> InvoiceFile:
         """Downloads an issued invoice as PDF or XML (``content`` holds the bytes)."""
-        return await self._run(_download_invoice(reference_code, type))
+        return await self._run(self._download_invoice(reference_code, type))
 
     async def delete_draft(self, reference_code: str) -> None:
         """Deletes a draft for good."""
-        await self._run(_delete_draft(reference_code))
+        await self._run(self._delete_draft(reference_code))
 
     async def get_usage(self) -> Usage:
         """Remaining issuance quota."""
-        return await self._run(_get_usage())
+        return await self._run(self._get_usage())

@@ -274,15 +274,10 @@ def _dumps(value: Any) -> str:
     return json.dumps(_jsonable(value, wire=True), ensure_ascii=False)
 
 
-def _dumps_args(args: Mapping[str, Any]) -> str:
-    """An operation's arguments as JSON; a ``request``'s fields are named from the request
-    itself (``items[0].quantity``), as the core names them."""
-    out = {
-        k: _jsonable(v, wire=True, path="" if k == "request" else k, depth=0)
-        for k, v in args.items()
-        if v is not None
-    }
-    return json.dumps(out, ensure_ascii=False)
+def _dumps_at(value: Any, path: str) -> str:
+    """Input as JSON text for the core; errors name fields from ``path`` (``""`` for a request,
+    ``"job"`` for a stored job), as the core names them."""
+    return json.dumps(_jsonable(value, wire=True, path=path), ensure_ascii=False)
 
 
 class _Model:
@@ -702,7 +697,7 @@ class Job(_Model):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Job:
         """Rebuilds a stored job; the core checks it (a ``ValidationError`` names a bad field)."""
-        return cls._from_json(_loads(_native.canonical_job(_dumps(dict(data)))))
+        return cls._from_json(_loads(_native.canonical_job(_dumps_at(dict(data), "job"))))
 
 
 @dataclass(repr=False)

@@ -1,10 +1,12 @@
 """Private native module (PyO3). Values cross as canonical JSON strings; use the public API."""
 
-from typing import Any, Awaitable, Callable, Optional, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, Union
 
 from typing_extensions import Self, final
 
 __all__ = [
+    "DEFAULTS",
+    "NativeCall",
     "NativeClient",
     "NativeInvoiceStream",
     "SentReference",
@@ -17,8 +19,16 @@ __all__ = [
     "totals",
 ]
 __version__: str
+DEFAULTS: Dict[str, Any]
 
 _Answer = Union[str, None, Tuple[str, str, bytes]]
+
+@final
+class NativeCall:
+    def wait(self) -> _Answer: ...
+    def awaitable(self) -> Awaitable[_Answer]: ...
+
+_OnStatus = Optional[Callable[[str], Any]]
 
 @final
 class NativeClient:
@@ -35,21 +45,52 @@ class NativeClient:
         max_response_bytes: Optional[int] = None,
         max_download_bytes: Optional[int] = None,
     ) -> Self: ...
-    def call(
+    def authenticate(self) -> NativeCall: ...
+    def list_provider_accounts(
+        self, page: Optional[int] = None, per_page: Optional[int] = None
+    ) -> NativeCall: ...
+    def get_provider_account(self, id: str) -> NativeCall: ...
+    def create_invoice(self, request: str, sent: Optional[SentReference] = None) -> NativeCall: ...
+    def issue_invoice(self, reference_code: str) -> NativeCall: ...
+    def check_status(self, job: str) -> NativeCall: ...
+    def wait_for_status(
         self,
-        op: str,
-        args: str,
-        on_status: Optional[Callable[[str], Any]] = None,
-        sent: Optional[SentReference] = None,
-    ) -> _Answer: ...
-    def call_async(
+        job: str,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: _OnStatus = None,
+    ) -> NativeCall: ...
+    def create_invoice_and_wait(
         self,
-        op: str,
-        args: str,
-        on_status: Optional[Callable[[str], Any]] = None,
+        request: str,
         sent: Optional[SentReference] = None,
-    ) -> Awaitable[_Answer]: ...
-    def iter_invoices(self, args: str) -> NativeInvoiceStream: ...
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: _OnStatus = None,
+    ) -> NativeCall: ...
+    def issue_invoice_and_wait(
+        self,
+        reference_code: str,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: _OnStatus = None,
+    ) -> NativeCall: ...
+    def get_invoice(self, reference_code: str) -> NativeCall: ...
+    def list_invoices(
+        self,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+        source: Optional[str] = None,
+    ) -> NativeCall: ...
+    def iter_invoices(
+        self, per_page: Optional[int] = None, source: Optional[str] = None
+    ) -> NativeInvoiceStream: ...
+    def download_invoice(self, reference_code: str, file_type: str) -> NativeCall: ...
+    def delete_draft(self, reference_code: str) -> NativeCall: ...
+    def get_usage(self) -> NativeCall: ...
     def base_url(self) -> str: ...
     def close(self) -> None: ...
     @property

@@ -1,0 +1,376 @@
+//! The native client: one method per operation, each translating its arguments, spawning the
+//! core future and returning its promise; and the two small native objects the facade keeps
+//! (a request object's reference-code memory, and the invoice iterator).
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use sepay_einvoice as sdk;
+use serde_json::Value;
+
+use crate::conversion::{
+    create_request_sent, flush, job_input, list_invoices_params, list_params, opt_bytes,
+    opt_duration, opt_object, opt_string, opt_u32, out, status_out, wait_options, StatusFn,
+};
+use crate::errors::guard;
+use crate::logging::init_logging;
+use crate::runtime::{spawn, CancelHandle};
+
+/// The native client. Use the facade's `Client` (camelCase options, AbortSignal, error classes).
+#[napi]
+pub struct NativeClient {
+    inner: sdk::Client,
+}
+
+/// A downloaded file.
+#[napi(object)]
+pub struct NativeFile {
+    pub file_type: String,
+    pub file_name: String,
+    pub content: Buffer,
+}
+
+#[napi]
+impl NativeClient {
+    /// `options`: `{ clientId, clientSecret, environment, baseUrl, timeoutMs, connectTimeoutMs,
+    /// callTimeoutMs, maxRetries, appInfo }`; unset values fall back to the environment.
+    /// `binding` names the binding in the User-Agent (`node/20.20.2`).
+    #[napi(constructor)]
+    pub fn new(options: Option<Value>, binding: Option<String>) -> napi::Result<Self> {
+        init_logging();
+        guard(|| {
+            let m = opt_object(options, "options")?;
+            let mut b = sdk::Client::builder().binding(binding.unwrap_or_else(|| "node".into()));
+            if let Some(v) = opt_string(&m, "clientId", "client_id")? {
+                b = b.client_id(v);
+            }
+            if let Some(v) = opt_string(&m, "clientSecret", "client_secret")? {
+                b = b.client_secret(v);
+            }
+            if let Some(v) = opt_string(&m, "environment", "environment")? {
+                b = b.environment(v.parse()?);
+            }
+            if let Some(v) = opt_string(&m, "baseUrl", "base_url")? {
+                b = b.base_url(v);
+            }
+            if let Some(v) = opt_string(&m, "appInfo", "app_info")? {
+                b = b.app_info(v);
+            }
+            if let Some(d) = opt_duration(&m, "timeoutMs", "timeout")? {
+                b = b.timeout(d);
+            }
+            if let Some(d) = opt_duration(&m, "connectTimeoutMs", "connect_timeout")? {
+                b = b.connect_timeout(d);
+            }
+            if let Some(d) = opt_duration(&m, "callTimeoutMs", "call_timeout")? {
+                b = b.call_timeout(d);
+            }
+            if let Some(n) = opt_u32(&m, "maxRetries", "max_retries")? {
+                b = b.max_retries(n);
+            }
+            if let Some(n) = opt_bytes(&m, "maxResponseBytes", "max_response_bytes")? {
+                b = b.max_response_bytes(n);
+            }
+            if let Some(n) = opt_bytes(&m, "maxDownloadBytes", "max_download_bytes")? {
+                b = b.max_download_bytes(n);
+            }
+            Ok(NativeClient { inner: b.build()? })
+        })
+    }
+
+    /// The base URL requests go to.
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_string()
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn authenticate<'e>(
+        &self,
+        env: &'e Env,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move { out(&c.authenticate().await?) })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn list_provider_accounts<'e>(
+        &self,
+        env: &'e Env,
+        params: Option<Value>,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            let p = list_params(params)?;
+            out(&c.list_provider_accounts(&p).await?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn get_provider_account<'e>(
+        &self,
+        env: &'e Env,
+        id: String,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            out(&c.get_provider_account(&id).await?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn create_invoice<'e>(
+        &self,
+        env: &'e Env,
+        request: Option<Value>,
+        sent: Option<&SentReference>,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        // Built here, synchronously: the code is claimed in `sent` before the promise exists.
+        let req = create_request_sent(request, sent);
+        spawn(env, cancel, async move {
+            let req = req?;
+            out(&c.create_invoice(&req).await?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn issue_invoice<'e>(
+        &self,
+        env: &'e Env,
+        reference_code: String,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            out(&c.issue_invoice(&reference_code).await?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn check_status<'e>(
+        &self,
+        env: &'e Env,
+        job: Option<Value>,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            let job = job_input(job)?;
+            Ok(status_out(&c.check_status(&job).await?))
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn wait_for_status<'e>(
+        &self,
+        env: &'e Env,
+        job: Option<Value>,
+        options: Option<Value>,
+        #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
+            StatusFn,
+        >,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            let job = job_input(job)?;
+            let (o, sink) = wait_options(options, on_status)?;
+            let r = c.wait_for_status(&job, o).await;
+            flush(&sink).await;
+            out(&r?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn create_invoice_and_wait<'e>(
+        &self,
+        env: &'e Env,
+        request: Option<Value>,
+        sent: Option<&SentReference>,
+        options: Option<Value>,
+        #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
+            StatusFn,
+        >,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        let req = create_request_sent(request, sent);
+        spawn(env, cancel, async move {
+            let req = req?;
+            let (o, sink) = wait_options(options, on_status)?;
+            let r = c.create_invoice_and_wait(&req, o).await;
+            flush(&sink).await;
+            out(&r?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn issue_invoice_and_wait<'e>(
+        &self,
+        env: &'e Env,
+        reference_code: String,
+        options: Option<Value>,
+        #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
+            StatusFn,
+        >,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            let (o, sink) = wait_options(options, on_status)?;
+            let r = c.issue_invoice_and_wait(&reference_code, o).await;
+            flush(&sink).await;
+            out(&r?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn get_invoice<'e>(
+        &self,
+        env: &'e Env,
+        reference_code: String,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            out(&c.get_invoice(&reference_code).await?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn list_invoices<'e>(
+        &self,
+        env: &'e Env,
+        params: Option<Value>,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            let p = list_invoices_params(params)?;
+            out(&c.list_invoices(&p).await?)
+        })
+    }
+
+    /// Every invoice, page after page (the core's `iter_invoices`).
+    #[napi]
+    pub fn iter_invoices(&self, params: Option<Value>) -> napi::Result<InvoiceIterator> {
+        guard(|| {
+            let p = list_invoices_params(params)?;
+            Ok(InvoiceIterator {
+                stream: Arc::new(tokio::sync::Mutex::new(self.inner.iter_invoices(&p))),
+            })
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<NativeFile>")]
+    pub fn download_invoice<'e>(
+        &self,
+        env: &'e Env,
+        reference_code: String,
+        file_type: String,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, NativeFile>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            let ft: sdk::FileType = file_type.parse()?;
+            let f = c.download_invoice(&reference_code, ft).await?;
+            Ok(NativeFile {
+                file_type: f.file_type.as_str().to_string(),
+                file_name: f.file_name,
+                content: f.content.into(),
+            })
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<null>")]
+    pub fn delete_draft<'e>(
+        &self,
+        env: &'e Env,
+        reference_code: String,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            c.delete_draft(&reference_code).await?;
+            Ok(Value::Null)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn get_usage<'e>(
+        &self,
+        env: &'e Env,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move { out(&c.get_usage().await?) })
+    }
+}
+
+/// The memory a JavaScript request object keeps of the reference code it was sent with (the
+/// facade keys it by the object in a `WeakMap`): the core's own `SentReference`, in which the
+/// core claims the code before anything is sent.
+#[napi]
+pub struct SentReference {
+    pub(crate) inner: sdk::SentReference,
+}
+
+impl Default for SentReference {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[napi]
+impl SentReference {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        SentReference {
+            inner: sdk::SentReference::default(),
+        }
+    }
+
+    /// The code, once the object has been sent.
+    #[napi(getter)]
+    pub fn code(&self) -> Option<String> {
+        self.inner.get()
+    }
+
+    /// Forgets the code: the next send takes a new one.
+    #[napi]
+    pub fn forget(&self) {
+        self.inner.forget();
+    }
+}
+
+/// The async iterator behind `client.iterInvoices()`.
+#[napi]
+pub struct InvoiceIterator {
+    stream: Arc<tokio::sync::Mutex<sdk::InvoiceStream>>,
+}
+
+#[napi]
+impl InvoiceIterator {
+    /// The next invoice, or `null` after the last one.
+    #[napi(ts_return_type = "Promise<any | null>")]
+    pub fn next_invoice<'e>(
+        &self,
+        env: &'e Env,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let s = self.stream.clone();
+        spawn(env, cancel, async move {
+            let mut s = s.lock().await;
+            match s.next_invoice().await {
+                None => Ok(Value::Null),
+                Some(r) => out(&r?),
+            }
+        })
+    }
+}

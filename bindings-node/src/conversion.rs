@@ -1,0 +1,230 @@
+//! JavaScript values in, results out: keys are turned from camelCase into the API's snake_case
+//! (and back for results), options objects into the core's settings, with the field's name in
+//! every error. Requests and stored jobs are read (and checked) by the core itself.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::threadsafe_function::{
+    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
+};
+use napi::Status;
+use sepay_einvoice as sdk;
+use serde_json::{Map, Value};
+
+use crate::client::SentReference;
+use crate::errors::validation;
+
+/// The `onStatus` callback: called (never waited on) with each status, camelCased. Weak, so it
+/// never keeps the event loop alive on its own.
+pub type StatusFn = ThreadsafeFunction<Value, UnknownReturnValue, Value, Status, false, true>;
+
+fn camel_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut up = false;
+    for c in s.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn snake_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn map_keys(v: Value, f: fn(&str) -> String) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (f(&k), map_keys(v, f)))
+                .collect::<Map<String, Value>>(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(|v| map_keys(v, f)).collect()),
+        other => other,
+    }
+}
+
+/// Canonical JSON (snake_case) → what JavaScript sees (camelCase).
+pub fn camelize(v: Value) -> Value {
+    map_keys(v, camel_key)
+}
+
+/// JavaScript input (camelCase, or already snake_case) → the API's names.
+pub fn snakeize(v: Value) -> Value {
+    map_keys(v, snake_key)
+}
+
+pub fn out<T: serde::Serialize>(v: &T) -> sdk::Result<Value> {
+    serde_json::to_value(v)
+        .map(camelize)
+        .map_err(|e| sdk::Error::new(sdk::ErrorKind::Decode, e.to_string()))
+}
+
+/// A job status for JavaScript: `{ state, message, referenceCode, invoice }` (the canonical JSON
+/// calls the state `status`; DESIGN.md's `JobStatus` calls it `state`).
+pub fn status_out(s: &sdk::JobStatus) -> Value {
+    let mut v = serde_json::to_value(s).map(camelize).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        if let Some(state) = m.remove("status") {
+            m.insert("state".into(), state);
+        }
+    }
+    v
+}
+
+pub fn opt_object(v: Option<Value>, what: &str) -> sdk::Result<Map<String, Value>> {
+    match v {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(validation(what, "must be an object")),
+    }
+}
+
+pub fn opt_u32(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Option<u32>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            })
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| validation(field, "must be a whole number")),
+    }
+}
+
+pub fn opt_bytes(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Option<usize>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= 9.0e15)
+                    .map(|f| f as u64)
+            })
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| validation(field, "must be a positive whole number of bytes")),
+    }
+}
+
+pub fn opt_duration(
+    m: &Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> sdk::Result<Option<Duration>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v
+            .as_f64()
+            .and_then(|f| Duration::try_from_secs_f64(f / 1000.0).ok())
+        {
+            Some(d) => Ok(Some(d)),
+            None => Err(validation(field, "must be a number of milliseconds")),
+        },
+    }
+}
+
+pub fn opt_string(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Option<String>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(validation(field, "must be a string")),
+    }
+}
+
+pub fn list_params(v: Option<Value>) -> sdk::Result<sdk::ListParams> {
+    let m = opt_object(v, "params")?;
+    Ok(sdk::ListParams {
+        page: opt_u32(&m, "page", "page")?,
+        per_page: opt_u32(&m, "perPage", "per_page")?.or(opt_u32(&m, "per_page", "per_page")?),
+    })
+}
+
+pub fn list_invoices_params(v: Option<Value>) -> sdk::Result<sdk::ListInvoicesParams> {
+    let m = opt_object(v, "params")?;
+    Ok(sdk::ListInvoicesParams {
+        page: opt_u32(&m, "page", "page")?,
+        per_page: opt_u32(&m, "perPage", "per_page")?.or(opt_u32(&m, "per_page", "per_page")?),
+        source: opt_string(&m, "source", "source")?.map(|s| sdk::Source::parse(&s)),
+    })
+}
+
+/// The `onStatus` callback of one wait, kept so the wait can flush it before settling.
+pub type StatusSink = Option<Arc<StatusFn>>;
+
+/// Waits until every status already sent to `onStatus` has been delivered: calls on one
+/// threadsafe function run in order, so a last (ignored) `null` call that returns proves the
+/// earlier ones ran. Without it the promise could settle before the last status is seen.
+pub async fn flush(sink: &StatusSink) {
+    if let Some(f) = sink {
+        let _ = f.call_async_catch(Value::Null).await;
+    }
+}
+
+pub fn wait_options(
+    v: Option<Value>,
+    on_status: Option<StatusFn>,
+) -> sdk::Result<(sdk::WaitOptions, StatusSink)> {
+    let m = opt_object(v, "options")?;
+    // Defaults and the longest-interval rule are the core's.
+    let mut o = sdk::WaitOptions::from_parts(
+        opt_duration(&m, "timeoutMs", "timeout")?,
+        opt_duration(&m, "pollIntervalMs", "poll_interval")?,
+        opt_duration(&m, "maxPollIntervalMs", "max_poll_interval")?,
+    )?;
+    let sink = on_status.map(Arc::new);
+    if let Some(f) = sink.clone() {
+        o.on_status = Some(Arc::new(move |s: &sdk::JobStatus| {
+            f.call(status_out(s), ThreadsafeFunctionCallMode::NonBlocking);
+        }));
+    }
+    Ok((o, sink))
+}
+
+pub fn create_request(v: Option<Value>) -> sdk::Result<sdk::CreateInvoice> {
+    let v = v.unwrap_or(Value::Null);
+    if !v.is_object() {
+        return Err(validation("request", "must be an object"));
+    }
+    sdk::CreateInvoice::from_json(snakeize(v))
+}
+
+/// The create request, sharing the memory of the JavaScript request object's reference code
+/// (so sending the same object again reuses it, even after an aborted call).
+pub fn create_request_sent(
+    v: Option<Value>,
+    sent: Option<&SentReference>,
+) -> sdk::Result<sdk::CreateInvoice> {
+    let mut req = create_request(v)?;
+    if let Some(s) = sent {
+        req.sent_reference = s.inner.shared();
+    }
+    Ok(req)
+}
+
+pub fn job_input(v: Option<Value>) -> sdk::Result<sdk::Job> {
+    // The core names a bad stored job's fields `job.*`, for every language.
+    sdk::Job::from_json(snakeize(v.unwrap_or(Value::Null)))
+}

@@ -1,0 +1,89 @@
+//! Cancellation and the promise of each call: every async method takes an optional
+//! [`CancelHandle`] that the facade triggers from an `AbortSignal`; the core future is raced
+//! against it and dropped on abort, which stops the polling and the request in flight. Panics
+//! become a `SePayError`.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use sepay_einvoice as sdk;
+use tokio::sync::watch;
+
+use crate::errors::{abort_error, panic_error, to_js_error};
+
+/// A cancel switch for one call. The facade creates one per call that has an `AbortSignal` and
+/// calls `cancel()` when the signal aborts.
+#[napi]
+pub struct CancelHandle {
+    tx: Arc<watch::Sender<bool>>,
+}
+
+impl Default for CancelHandle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[napi]
+impl CancelHandle {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        let (tx, _rx) = watch::channel(false);
+        CancelHandle { tx: Arc::new(tx) }
+    }
+
+    /// Cancels the call: its promise rejects with an AbortError and the work in flight stops.
+    #[napi]
+    pub fn cancel(&self) {
+        self.tx.send_replace(true);
+    }
+
+    /// Whether `cancel()` was called.
+    #[napi(getter)]
+    pub fn cancelled(&self) -> bool {
+        *self.tx.borrow()
+    }
+}
+
+async fn cancelled(mut rx: watch::Receiver<bool>) {
+    if rx.wait_for(|v| *v).await.is_err() {
+        // The handle is gone without cancelling: never fires.
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Spawns `fut` on the addon's runtime and returns its promise. The future is raced against the
+/// cancel handle (dropping it on abort) and panics become a `SePayError`.
+pub fn spawn<'e, T, F>(
+    env: &'e Env,
+    cancel: Option<&CancelHandle>,
+    fut: F,
+) -> napi::Result<PromiseRaw<'e, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = sdk::Result<T>> + Send + 'static,
+{
+    let rx = cancel.map(|c| c.tx.subscribe());
+    env.spawn_future(async move {
+        let guarded = AssertUnwindSafe(fut).catch_unwind();
+        let result = match rx {
+            Some(rx) => {
+                tokio::select! {
+                    biased;
+                    _ = cancelled(rx) => return Err(abort_error()),
+                    r = guarded => r,
+                }
+            }
+            None => guarded.await,
+        };
+        match result {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(to_js_error(&e)),
+            Err(p) => Err(panic_error(p)),
+        }
+    })
+}
