@@ -1,11 +1,17 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
 SHELL := /bin/bash
-.PHONY: demo test test-rust test-python test-node soak bench bench-mock bench-client bench-python bench-node clean
+.PHONY: demo test generate test-rust test-python test-node soak bench bench-mock bench-client bench-python bench-node clean
 
 demo:
 	bash scripts/demo.sh
 
 test: test-rust test-python test-node
+
+# Regenerates everything derived from the Rust model: the JSON Schema (schema/), the Python data
+# classes (bindings-python/python/sepay_einvoice/_models.py) and the TypeScript model
+# (bindings-node/models.d.ts). `make test` fails while any of them is stale.
+generate:
+	source scripts/env.sh && cargo run -q -p xtask -- generate
 
 test-rust:
 	bash scripts/test-rust.sh

@@ -3,36 +3,31 @@
 /// <reference types="node" />
 
 // ---------------------------------------------------------------------------------------------
-// Scalars and enums
+// Models: generated from the Rust types into models.d.ts (`make generate`); re-exported here.
 // ---------------------------------------------------------------------------------------------
 
-/** A decimal amount as the SDK returns it: a string such as `"100000.00"`, never a float. */
-export type Decimal = string
-/** A decimal amount as input: a number, a decimal string (`"0.1"`) or a bigint. */
-export type DecimalInput = number | string | bigint
+export * from './models'
+import type {
+  CreateInvoice,
+  Currency,
+  Decimal,
+  FileType,
+  Invoice,
+  Job,
+  JobKind,
+  JobState,
+  JobStatus,
+  Paging,
+  ProviderAccount,
+  ProviderAccountDetail,
+  Source,
+  TokenInfo,
+  Totals,
+  Usage,
+} from './models'
 
 /** Which SePay deployment to talk to. */
 export type Environment = 'sandbox' | 'production'
-/** Invoice currency. */
-export type Currency = 'VND' | 'USD' | 'CAD' | (string & {})
-/** `TM` cash, `CK` bank transfer, `TM/CK` either, `KHAC` other. */
-export type PaymentMethod = 'TM' | 'CK' | 'TM/CK' | 'KHAC' | (string & {})
-/** A private person or a company. */
-export type BuyerType = 'personal' | 'company' | (string & {})
-/** State of a create or issue job. */
-export type JobState = 'Pending' | 'Success' | 'Failed' | (string & {})
-/** Status of an invoice. */
-export type InvoiceStatus = 'draft' | 'issued' | 'cancelled' | (string & {})
-/** Where an invoice was made: the web interface or the API. */
-export type Source = 'manual' | 'api' | (string & {})
-/** Which stage a job tracks. */
-export type JobKind = 'create' | 'issue' | (string & {})
-/** Download format. */
-export type FileType = 'pdf' | 'xml'
-/** 1 normal, 2 promotion, 3 trade discount, 4 note. */
-export type LineType = 1 | 2 | 3 | 4
-/** VAT rate in percent; -2 not subject to VAT (KCT), -1 not declared (KKKNT). */
-export type TaxRate = -2 | -1 | 0 | 5 | 8 | 10
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -100,97 +95,11 @@ export interface ListInvoicesParams extends ListParams {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requests
+// Hand-written shapes: inputs that accept more than a model, and the generic page
 // ---------------------------------------------------------------------------------------------
-
-/** The buyer on an invoice. Every field is optional for the API. */
-export interface Buyer {
-  type?: BuyerType
-  /** Display name (a person or a company). */
-  name?: string
-  /** Registered legal name, for companies. */
-  legalName?: string
-  /** Tax code (MST): 10 digits, or 10-3 for a branch (`0101234567-001`). */
-  taxCode?: string
-  address?: string
-  /** The invoice is e-mailed here. */
-  email?: string
-  phone?: string
-  /** Your own customer code. */
-  buyerCode?: string
-  /** Citizen id (CCCD, 12 digits) for individual buyers. */
-  nationalId?: string
-}
-
-/** One line of an invoice to create. */
-export interface LineItem {
-  /** Numbered 1, 2, 3… when left out. */
-  lineNumber?: number
-  /** Default 1 (normal). */
-  lineType?: LineType
-  itemCode?: string
-  itemName: string
-  unit?: string
-  /** At most 2 decimal places. */
-  quantity?: DecimalInput
-  unitPrice?: DecimalInput
-  /** Needed on VAT invoices (template 1) only. */
-  taxRate?: TaxRate
-  /** Discount in **percent** (the API's name is misleading). */
-  discountTax?: DecimalInput
-  /** Discount as an amount (wins over `discountTax`). */
-  discountAmount?: DecimalInput
-  /** Amount before discount and tax; the discounted amount on a trade-discount line (type 3). */
-  beforeDiscountAndTaxAmount?: DecimalInput
-  /** Line amount (older API pages; sent when given). */
-  amount?: DecimalInput
-}
-
-/** A request to create an invoice. */
-export interface CreateInvoice {
-  /** Your unique reference: the idempotency key. A UUID is generated when left out. */
-  referenceCode?: string
-  /** From `listProviderAccounts()`. */
-  providerAccountId: string
-  /** `'1'` VAT invoice, `'2'` sales invoice, … (see `getProviderAccount`). */
-  templateCode: string
-  /** e.g. `'C26TSE'`. */
-  invoiceSeries: string
-  /** `'YYYY-MM-DD HH:mm:ss'` in Vietnam time, an ISO 8601 string or a Date; not in the future. */
-  issuedDate: string | Date
-  /** Default `'VND'`. */
-  currency?: Currency
-  paymentMethod?: PaymentMethod
-  /** `true` saves a draft (no quota spent); `false` signs and sends it at once. */
-  isDraft?: boolean
-  buyer?: Buyer
-  /** At least one line. */
-  items: LineItem[]
-  /** Note printed on the invoice. */
-  notes?: string
-  /** Final total including tax, a whole number; computed by the API when left out. */
-  totalAmount?: DecimalInput
-  sellerStoreCode?: string
-  sellerStoreName?: string
-}
 
 /** What `totals()` needs: the lines (and optionally the currency and a fixed total). */
 export type TotalsRequest = Partial<CreateInvoice> & Pick<CreateInvoice, 'items'>
-
-// ---------------------------------------------------------------------------------------------
-// Responses
-// ---------------------------------------------------------------------------------------------
-
-/** A create or issue request the API is working on. Plain data: store it and wait on it later. */
-export interface Job {
-  kind: JobKind
-  /** The code to poll; null when the SDK reconciled a retried call and follows the invoice by reference code. */
-  trackingCode: string | null
-  trackingUrl: string | null
-  referenceCode: string
-  /** The API's message when the job was accepted. */
-  message?: string
-}
 
 /** A job as accepted by `checkStatus`/`waitForStatus` (a stored `Job` fits). */
 export interface JobInput {
@@ -201,104 +110,10 @@ export interface JobInput {
   message?: string | null
 }
 
-/** What a check says about a job. */
-export interface JobStatus {
-  state: JobState
-  /** The API's message (the failure reason when Failed). */
-  message: string | null
-  referenceCode: string | null
-  /** The invoice, when Success. */
-  invoice: Invoice | null
-}
-
-/** One line of an invoice as the API returns it. */
-export interface InvoiceItem {
-  lineNumber: number | null
-  lineType: LineType | (number & {}) | null
-  itemCode: string | null
-  itemName: string | null
-  unit: string | null
-  quantity: Decimal | null
-  unitPrice: Decimal | null
-  /** Line amount after discounts, before tax. */
-  totalAmount: Decimal | null
-  /** Percent; negative for KCT/KKKNT. */
-  taxRate: Decimal | null
-  taxAmount: Decimal | null
-  discountAmount?: Decimal
-  discountTax?: Decimal
-}
-
-/** An invoice. Detail-only fields are present on `getInvoice` results. */
-export interface Invoice {
-  referenceCode: string
-  /** `'0'` while a draft. */
-  invoiceNumber: string | null
-  /** `'YYYY-MM-DD'`. */
-  issuedDate: string | null
-  pdfUrl: string | null
-  xmlUrl: string | null
-  status: InvoiceStatus
-  buyer: Buyer | null
-  totalBeforeTax: Decimal | null
-  taxAmount: Decimal | null
-  totalAmount: Decimal | null
-  notes: string | null
-  source: Source | null
-  invoiceSeries?: string
-  templateCode?: string
-  currency?: Currency
-  /** 1 draft, 2 new, 3 cancelled, 4 replacement, … */
-  documentType?: number
-  taxAuthorityCode?: string
-  /** Provider status `'1'`–`'9'`. */
-  providerStatus?: string
-  paymentMethod?: PaymentMethod
-  /** The lines (detail only). */
-  items?: InvoiceItem[]
-}
-
-/** A provider account (the e-invoice provider registration invoices are issued through). */
-export interface ProviderAccount {
-  /** Pass as `providerAccountId` when creating invoices. */
-  id: string
-  /** `'matbao'`, `'bkav'`, … */
-  provider: string
-  active: boolean
-  /** `'YYYY-MM-DD'`; invoices dated earlier are rejected. Null in sandbox. */
-  taxAuthorityApprovedDate: string | null
-}
-
-/** An invoice template of a provider account. */
-export interface InvoiceTemplate {
-  templateCode: string
-  invoiceSeries: string
-  invoiceLabel: string | null
-}
-
-/** A provider account with its templates. */
-export interface ProviderAccountDetail extends ProviderAccount {
-  templates: InvoiceTemplate[]
-}
-
-/** Where a page sits. */
-export interface Paging {
-  perPage: number
-  total: number
-  hasMore: boolean
-  currentPage: number
-  pageCount: number
-}
-
 /** One page of a list. */
 export interface Page<T> {
   items: T[]
   paging: Paging
-}
-
-/** Remaining issuance quota. */
-export interface Usage {
-  quotaRemaining: number
 }
 
 /** A downloaded invoice file. */
@@ -307,28 +122,6 @@ export interface InvoiceFile {
   /** The name the API suggests (`'HD_0000589_20251215.pdf'`). */
   fileName: string
   content: Buffer
-}
-
-/** Facts about the client's token (the token itself is never exposed). */
-export interface TokenInfo {
-  tokenType: string
-  /** Seconds the token was valid for when issued. */
-  expiresIn: number
-}
-
-/** Amounts of one line in a totals preview. */
-export interface LineTotal {
-  lineNumber: number
-  amount: Decimal
-  taxAmount: Decimal
-}
-
-/** A local preview of the amounts the API will compute. */
-export interface Totals {
-  lines: LineTotal[]
-  totalBeforeTax: Decimal
-  taxAmount: Decimal
-  totalAmount: Decimal
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Every Rust check: formatting, clippy (all crates, all targets, warnings denied), unit,
-# integration, conformance and doc tests.
+# Every Rust check: formatting, clippy (all crates, all targets, warnings denied), the generated
+# files being up to date, unit, integration, conformance and doc tests.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The schema and the bindings' data layer are generated from the Rust model: fail when stale.
+cargo run -q -p xtask -- generate --check
+cargo test -q -p xtask
 cargo test --all-targets
 cargo test --doc -p sepay-einvoice

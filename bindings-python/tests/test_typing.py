@@ -40,3 +40,13 @@ def test_stubtest() -> None:
         timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_package_exports_every_generated_model() -> None:
+    import sepay_einvoice
+    from sepay_einvoice import _models
+
+    missing = sorted(set(_models.__all__) - set(sepay_einvoice.__all__))
+    assert not missing, f"add to sepay_einvoice/__init__.py: {missing}"
+    for name in _models.__all__:
+        assert getattr(sepay_einvoice, name) is getattr(_models, name)

@@ -68,6 +68,7 @@ impl std::fmt::Debug for TokenResponse {
 
 /// Facts about the client's current token, without the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenInfo {
     /// `Bearer`.
     pub token_type: String,

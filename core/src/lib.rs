@@ -65,6 +65,8 @@ mod paginate;
 mod reconcile;
 pub mod redact;
 mod retry;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod totals;
 mod transport;
 pub mod validate;

@@ -13,25 +13,32 @@ use crate::model::{CreateInvoice, LineItem, LineType};
 
 /// Amounts of one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineTotal {
     /// The line's number (its position from 1 when it has none).
     pub line_number: u32,
     /// Amount after discount, before tax (negative on a trade-discount line).
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::Money"))]
     pub amount: Decimal,
     /// VAT on the line.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::Money"))]
     pub tax_amount: Decimal,
 }
 
 /// Amounts of a whole invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Totals {
     /// Each line's amounts.
     pub lines: Vec<LineTotal>,
     /// Σ line amounts, rounded to the currency.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::Money"))]
     pub total_before_tax: Decimal,
     /// Σ VAT, rounded to the currency.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::Money"))]
     pub tax_amount: Decimal,
     /// The request's `total_amount` when given (the API uses it as-is), else the rounded sum.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::Money"))]
     pub total_amount: Decimal,
 }
 

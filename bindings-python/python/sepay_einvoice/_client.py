@@ -41,10 +41,8 @@ from ._models import (
     TokenInfo,
     Totals,
     Usage,
-    _dumps_at,
-    _loads,
-    _page,
 )
+from ._model_base import _dumps_at, _loads, _page
 
 
 #: Called with every status a wait sees (``Pending`` included).

@@ -6,12 +6,58 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+/// The JSON Schema of an enumeration: its values, each value's Rust name and doc, and whether
+/// unknown values are kept (`x-open`). See `crate::schema`.
+#[cfg(feature = "schema")]
+fn enum_schema(
+    ty: &str,
+    doc: &[&str],
+    values: serde_json::Value,
+    names: &[&str],
+    docs: &[&[&str]],
+    open: bool,
+) -> schemars::Schema {
+    let text = |lines: &[&str]| lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    let descriptions: Vec<String> = docs.iter().map(|d| text(d)).collect();
+    schemars::json_schema!({
+        "type": ty,
+        "description": text(doc),
+        "enum": values,
+        "x-enum-varnames": names,
+        "x-enum-descriptions": descriptions,
+        "x-open": open,
+    })
+}
+
+/// The `JsonSchema` impl of an enum declared by `string_enum!` or `int_enum!` (open: unknown
+/// values are kept as `Other`).
+macro_rules! schema_of {
+    ($ty:literal $(#[doc = $doc:literal])* $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident = $wire:literal),+ }) => {
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                enum_schema(
+                    $ty,
+                    &[$($doc),*],
+                    serde_json::json!([$($wire),+]),
+                    &[$(stringify!($variant)),+],
+                    &[$(&[$($vdoc),*]),+],
+                    true,
+                )
+            }
+        }
+    };
+}
+
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum $name {
-            $($(#[$vmeta])* $variant,)+
+            $($(#[doc = $vdoc])* $variant,)+
             /// A value this version of the SDK does not know, kept as the server sent it.
             Other(String),
         }
@@ -62,6 +108,8 @@ macro_rules! string_enum {
                 Ok($name::parse(&s))
             }
         }
+
+        schema_of!("string" $(#[doc = $doc])* $name { $($(#[doc = $vdoc])* $variant = $wire),+ });
     };
 }
 
@@ -196,6 +244,23 @@ impl std::str::FromStr for FileType {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for FileType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FileType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        enum_schema(
+            "string",
+            &["File format of a download."],
+            serde_json::json!(["pdf", "xml"]),
+            &["Pdf", "Xml"],
+            &[&["The signed invoice as PDF."], &["The invoice XML."]],
+            false,
+        )
+    }
+}
+
 impl fmt::Display for FileType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -203,11 +268,11 @@ impl fmt::Display for FileType {
 }
 
 macro_rules! int_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
-            $($(#[$vmeta])* $variant,)+
+            $($(#[doc = $vdoc])* $variant,)+
             /// A value this version of the SDK does not know (client-side validation rejects it).
             Other(i64),
         }
@@ -258,6 +323,8 @@ macro_rules! int_enum {
                 d.deserialize_any(IntVisitor).map($name::from_value)
             }
         }
+
+        schema_of!("integer" $(#[doc = $doc])* $name { $($(#[doc = $vdoc])* $variant = $wire),+ });
     };
 }
 

@@ -11,19 +11,12 @@ use super::money::{de_opt_decimal, de_opt_decimal_strict, ser_opt_number};
 use super::reference::SentReference;
 use crate::redact::mask_opt;
 
-/// The buyer on an invoice. Every field is optional for the API; personal fields are masked in
-/// `Debug` output. Unknown keys are refused when reading a request (a misspelt field would
-/// otherwise vanish from the invoice).
+/// The buyer on an invoice. Every field is optional for the API; the personal fields (tax code,
+/// e-mail, phone, national id) are masked when the object is printed. Unknown keys are refused
+/// when reading a request (a misspelt field would otherwise vanish from the invoice).
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Buyer {
-    /// `personal` or `company` (`buyer_type` is accepted as another name for it).
-    #[serde(
-        rename = "type",
-        alias = "buyer_type",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub buyer_type: Option<BuyerType>,
     /// Display name (a person or a company).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -32,22 +25,35 @@ pub struct Buyer {
     pub legal_name: Option<String>,
     /// Tax code (MST): 10 digits, or 10 + 3 for a branch (`0101234567-001`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-pii" = true)))]
     pub tax_code: Option<String>,
     /// Postal address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Address the invoice is e-mailed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-pii" = true)))]
     pub email: Option<String>,
     /// Phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-pii" = true)))]
     pub phone: Option<String>,
     /// The seller's own customer code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_code: Option<String>,
     /// Citizen id (CCCD, 12 digits) for individual buyers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-pii" = true)))]
     pub national_id: Option<String>,
+    /// `personal` or `company` (`buyer_type` is accepted as another name for it).
+    #[cfg_attr(feature = "schema", schemars(extend("x-python-name" = "buyer_type")))]
+    #[serde(
+        rename = "type",
+        alias = "buyer_type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub buyer_type: Option<BuyerType>,
 }
 
 impl fmt::Debug for Buyer {
@@ -68,22 +74,12 @@ impl fmt::Debug for Buyer {
 
 /// One line of an invoice to create. Unknown keys are refused when reading a request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineItem {
-    /// Line number; the SDK numbers lines 1, 2, 3… when it is left out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line_number: Option<u32>,
-    /// 1 normal, 2 promotion, 3 trade discount, 4 note.
-    #[serde(default)]
-    pub line_type: LineType,
-    /// The seller's item code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item_code: Option<String>,
     /// Item name (required).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-required" = true)))]
     pub item_name: String,
-    /// Unit of measure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
     /// Quantity, at most 2 decimal places.
     #[serde(
         default,
@@ -91,6 +87,7 @@ pub struct LineItem {
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub quantity: Option<Decimal>,
     /// Unit price.
     #[serde(
@@ -99,10 +96,23 @@ pub struct LineItem {
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub unit_price: Option<Decimal>,
     /// VAT rate; needed on VAT invoices (template 1) only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_rate: Option<TaxRate>,
+    /// 1 normal, 2 promotion, 3 trade discount, 4 note.
+    #[serde(default)]
+    pub line_type: LineType,
+    /// Unit of measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The seller's item code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_code: Option<String>,
+    /// Line number; the SDK numbers lines 1, 2, 3… when it is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_number: Option<u32>,
     /// Discount on the line in **percent** (the API's name is misleading).
     #[serde(
         default,
@@ -110,6 +120,7 @@ pub struct LineItem {
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub discount_tax: Option<Decimal>,
     /// Discount on the line as an amount (wins over `discount_tax`).
     #[serde(
@@ -118,6 +129,7 @@ pub struct LineItem {
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub discount_amount: Option<Decimal>,
     /// Amount before discount and tax; the discounted amount on a trade-discount line (type 3).
     #[serde(
@@ -126,6 +138,7 @@ pub struct LineItem {
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub before_discount_and_tax_amount: Option<Decimal>,
     /// Line amount (older API pages; still sent when given).
     #[serde(
@@ -134,6 +147,7 @@ pub struct LineItem {
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub amount: Option<Decimal>,
 }
 
@@ -179,44 +193,49 @@ impl LineItem {
 /// A request to create an invoice (`POST /v1/invoices/create`).
 ///
 /// `reference_code` is the idempotency key: when it is empty the SDK generates a UUID v4 the
-/// first time this object is sent, keeps it across retries, and remembers it on the object
-/// ([`CreateInvoice::sent_reference`]), so sending the *same object* again — after an error or
-/// a crash of the code around it — finds the invoice instead of creating a second one. A clone
-/// starts without it: two identical sales are two invoices. Unknown keys are refused when
-/// reading a request.
+/// first time this object is sent, keeps it across retries, and remembers it on the object, so
+/// sending the *same object* again — after an error or a crash of the code around it — finds
+/// the invoice instead of creating a second one. A copy starts without it: two identical sales
+/// are two invoices. Unknown keys are refused when reading a request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreateInvoice {
-    /// Your unique reference for the invoice (generated when empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference_code: Option<String>,
     /// Provider account id (`GET /v1/provider-accounts`).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-required" = true)))]
     pub provider_account_id: String,
     /// Template code from the provider account (e.g. `"1"` VAT, `"2"` sales).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-required" = true)))]
     pub template_code: String,
     /// Invoice series from the provider account (e.g. `"C26TSE"`).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-required" = true)))]
     pub invoice_series: String,
     /// Issue date-time in Vietnam time, `YYYY-MM-DD HH:mm:ss` (ISO 8601 and RFC 3339 are accepted
     /// and converted). Must not be in the future.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "crate::schema::IssuedDate", extend("x-required" = true))
+    )]
     pub issued_date: String,
+    /// The buyer.
+    #[serde(default)]
+    pub buyer: Buyer,
+    /// The lines (at least one).
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-required" = true)))]
+    pub items: Vec<LineItem>,
+    /// `true` saves a draft (no quota spent); `false` signs and sends it at once.
+    #[serde(default)]
+    pub is_draft: bool,
     /// Currency (default VND).
     #[serde(default)]
     pub currency: Currency,
     /// Payment method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<PaymentMethod>,
-    /// `true` saves a draft (no quota spent); `false` signs and sends it at once.
-    #[serde(default)]
-    pub is_draft: bool,
-    /// The buyer.
-    #[serde(default)]
-    pub buyer: Buyer,
-    /// The lines (at least one).
-    #[serde(default)]
-    pub items: Vec<LineItem>,
     /// Note printed on the invoice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -227,7 +246,11 @@ pub struct CreateInvoice {
         serialize_with = "ser_opt_number",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub total_amount: Option<Decimal>,
+    /// Your unique reference for the invoice (generated when empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_code: Option<String>,
     /// Seller's store code (older API pages; sent when given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_store_code: Option<String>,
@@ -252,6 +275,7 @@ impl CreateInvoice {
 
 /// One line of an invoice as the API returns it (numbers arrive as strings such as `"2.00"`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InvoiceItem {
     /// Line number.
     #[serde(default)]
@@ -270,18 +294,23 @@ pub struct InvoiceItem {
     pub unit: Option<String>,
     /// Quantity.
     #[serde(default, deserialize_with = "de_opt_decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub quantity: Option<Decimal>,
     /// Unit price.
     #[serde(default, deserialize_with = "de_opt_decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub unit_price: Option<Decimal>,
     /// Line amount (quantity × unit price, after discounts).
     #[serde(default, deserialize_with = "de_opt_decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub total_amount: Option<Decimal>,
     /// VAT rate in percent (negative for KCT/KKKNT).
     #[serde(default, deserialize_with = "de_opt_decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub tax_rate: Option<Decimal>,
     /// VAT amount of the line.
     #[serde(default, deserialize_with = "de_opt_decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub tax_amount: Option<Decimal>,
     /// Discount amount, when the line had one.
     #[serde(
@@ -289,6 +318,7 @@ pub struct InvoiceItem {
         deserialize_with = "de_opt_decimal",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub discount_amount: Option<Decimal>,
     /// Discount percentage, when the line had one.
     #[serde(
@@ -296,20 +326,26 @@ pub struct InvoiceItem {
         deserialize_with = "de_opt_decimal",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub discount_tax: Option<Decimal>,
 }
 
 /// An invoice as the API returns it (check results, list items and the detail).
 /// Fields the API leaves out stay `None`; `items` is filled by the detail call only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Invoice {
     /// Your reference code.
     pub reference_code: String,
+    /// Draft, issued or cancelled.
+    #[serde(default = "unknown_status")]
+    pub status: InvoiceStatus,
     /// Invoice number; `"0"` while a draft.
     #[serde(default)]
     pub invoice_number: Option<String>,
     /// Issue date (date only).
     #[serde(default, deserialize_with = "de_opt_date")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<chrono::NaiveDate>"))]
     pub issued_date: Option<NaiveDate>,
     /// Link to the PDF on the provider's portal.
     #[serde(default)]
@@ -317,20 +353,20 @@ pub struct Invoice {
     /// Link to the XML, when the provider has one.
     #[serde(default)]
     pub xml_url: Option<String>,
-    /// Draft, issued or cancelled.
-    #[serde(default = "unknown_status")]
-    pub status: InvoiceStatus,
     /// The buyer.
     #[serde(default)]
     pub buyer: Option<Buyer>,
     /// Total before tax.
     #[serde(default, deserialize_with = "de_opt_decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub total_before_tax: Option<Decimal>,
     /// Total tax.
     #[serde(default, deserialize_with = "de_opt_decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub tax_amount: Option<Decimal>,
     /// Total including tax.
     #[serde(default, deserialize_with = "de_opt_decimal")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Money>"))]
     pub total_amount: Option<Decimal>,
     /// Note printed on the invoice.
     #[serde(default)]

@@ -6,6 +6,7 @@ use super::enums::Source;
 
 /// Paging information of a list response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Paging {
     /// Items per page.
     #[serde(default)]

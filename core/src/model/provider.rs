@@ -7,6 +7,7 @@ use super::invoice::de_opt_date;
 
 /// A provider account as listed by `GET /v1/provider-accounts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProviderAccount {
     /// Account id: pass it as `provider_account_id` when creating invoices.
     pub id: String,
@@ -19,11 +20,13 @@ pub struct ProviderAccount {
     /// Date the tax authority approved the registration; invoices dated earlier are rejected.
     /// Always `None` in sandbox.
     #[serde(default, deserialize_with = "de_opt_date")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<NaiveDate>"))]
     pub tax_authority_approved_date: Option<NaiveDate>,
 }
 
 /// An invoice template of a provider account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InvoiceTemplate {
     /// Template code (`"1"` VAT invoice, `"2"` sales invoice, …).
     pub template_code: String,
@@ -36,6 +39,7 @@ pub struct InvoiceTemplate {
 
 /// A provider account with its templates (`GET /v1/provider-accounts/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProviderAccountDetail {
     /// Account id.
     pub id: String,
@@ -47,6 +51,7 @@ pub struct ProviderAccountDetail {
     pub active: bool,
     /// Date the tax authority approved the registration.
     #[serde(default, deserialize_with = "de_opt_date")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<NaiveDate>"))]
     pub tax_authority_approved_date: Option<NaiveDate>,
     /// Templates and series usable with this account.
     #[serde(default)]

@@ -7,6 +7,7 @@ use super::money::de_u64_lenient;
 
 /// Remaining issuance quota (`GET /v1/usage`). The API sends the count as a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Usage {
     /// Issuances left in the current package.
     #[serde(deserialize_with = "de_u64_lenient")]

@@ -1,0 +1,397 @@
+//! The Python data layer: `bindings-python/python/sepay_einvoice/_models.py`.
+//!
+//! Each enumeration becomes a `str`/`int` enum; each struct a dataclass with its fields (types by
+//! role: requests accept the loose forms callers write, responses hold decoded values), defaults,
+//! docs, a `_from_json` decoder, `_wire_names` for `to_dict`, and `_masked` for `repr`. What needs
+//! judgement is hand-written in `_model_base.py` and mixed in by name (below).
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use crate::model::{Enum, Field, Model, Role, Struct, Ty};
+
+/// Hand-written behaviour mixed into a generated class (defined in `_model_base.py`).
+const MIXINS: &[(&str, &str)] = &[
+    ("CreateInvoice", "_CreateInvoiceMixin"),
+    ("Job", "_JobMixin"),
+    ("JobStatus", "_JobStatusMixin"),
+];
+
+/// Python member names that are not the Rust variant's name in upper snake case.
+const MEMBER_NAMES: &[(&str, &str, &str)] = &[("PaymentMethod", "Khac", "OTHER")];
+
+fn upper_snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_uppercase());
+    }
+    out
+}
+
+/// Text wrapped at `width` columns after `indent`, each line starting with `prefix`.
+fn wrap(text: &str, indent: &str, prefix: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + prefix.len() + line.len() + 1 + word.len() > width {
+            let _ = writeln!(out, "{indent}{prefix}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{prefix}{line}");
+    }
+    out
+}
+
+/// Rust's `code` backticks as reStructuredText literals, for docstrings.
+fn rst(text: &str) -> String {
+    let mut out = String::new();
+    let mut open = false;
+    for c in text.chars() {
+        if c == '`' {
+            out.push_str("``");
+            open = !open;
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace("\"\"\"", "'''")
+}
+
+fn docstring(text: &str, indent: &str) -> String {
+    let body = rst(text);
+    let one = format!("{indent}\"\"\"{body}\"\"\"");
+    if one.len() <= 100 {
+        return one + "\n";
+    }
+    let mut out = format!("{indent}\"\"\"");
+    let wrapped = wrap(&body, indent, "", 96);
+    out.push_str(wrapped.trim_start());
+    if out.ends_with('\n') {
+        out.pop();
+    }
+    out.push_str("\"\"\"\n");
+    out
+}
+
+fn emit_enum(out: &mut String, e: &Enum) {
+    let base = if e.integer {
+        "enum.IntEnum"
+    } else {
+        "_StrEnum"
+    };
+    let _ = writeln!(out, "\nclass {}({base}):", e.name);
+    out.push_str(&docstring(&e.description, "    "));
+    out.push('\n');
+    for v in &e.values {
+        let name = MEMBER_NAMES
+            .iter()
+            .find(|(en, rust, _)| *en == e.name && *rust == v.rust)
+            .map(|(_, _, py)| py.to_string())
+            .unwrap_or_else(|| upper_snake(&v.rust));
+        if !v.description.is_empty() {
+            out.push_str(&wrap(&rst(&v.description), "    ", "#: ", 96));
+        }
+        let _ = writeln!(out, "    {name} = {}", v.wire);
+    }
+    out.push('\n');
+}
+
+fn is_int_enum(m: &Model, name: &str) -> bool {
+    m.enum_named(name).is_some_and(|e| e.integer)
+}
+
+/// The annotation and the default (Python source) of a field.
+fn annotation(m: &Model, s: &Struct, f: &Field) -> Result<(String, Option<String>), String> {
+    let request = s.role == Role::Request;
+    let opt = |t: &str| format!("Optional[{t}]");
+    Ok(match (&f.ty, request) {
+        (Ty::String, _) if f.nullable => (opt("str"), Some("None".into())),
+        (Ty::String, _) => {
+            let default = (request || f.default.is_some() || !f.required).then(|| "\"\"".into());
+            ("str".into(), default)
+        }
+        (Ty::IssuedDate, _) => (
+            "Union[str, _dt.datetime, _dt.date]".into(),
+            Some("\"\"".into()),
+        ),
+        (Ty::Decimal, true) => (opt("Money"), Some("None".into())),
+        (Ty::Decimal, false) if f.nullable => (opt("Decimal"), Some("None".into())),
+        (Ty::Decimal, false) => ("Decimal".into(), None),
+        (Ty::Date, _) => (opt("_dt.date"), Some("None".into())),
+        (Ty::Integer, _) if f.nullable || request => (opt("int"), Some("None".into())),
+        (Ty::Integer, _) => ("int".into(), f.default.as_ref().map(|d| d.to_string())),
+        (Ty::Bool, _) => (
+            "bool".into(),
+            Some(match f.default.as_ref().and_then(|d| d.as_bool()) {
+                Some(true) => "True".into(),
+                _ => "False".into(),
+            }),
+        ),
+        (Ty::Enum(e), _) => {
+            let scalar = if is_int_enum(m, e) { "int" } else { "str" };
+            if request || f.nullable {
+                (format!("Union[{e}, {scalar}, None]"), Some("None".into()))
+            } else {
+                let default = f.default.as_ref().map(|d| d.to_string());
+                (format!("Union[{e}, {scalar}]"), default)
+            }
+        }
+        (Ty::Struct(t), true) if f.nullable => (
+            format!("Union[{t}, Mapping[str, Any], None]"),
+            Some("None".into()),
+        ),
+        (Ty::Struct(t), true) => (
+            format!("Union[{t}, Mapping[str, Any]]"),
+            Some(format!("field(default_factory={t})")),
+        ),
+        (Ty::Struct(t), false) if f.nullable => (opt(t), Some("None".into())),
+        (Ty::Struct(t), false) => (t.clone(), None),
+        (Ty::Array(inner), _) => {
+            let Ty::Struct(t) = inner.as_ref() else {
+                return Err(format!(
+                    "{}.{}: arrays of scalars are not supported",
+                    s.name, f.wire
+                ));
+            };
+            let default = (request || f.default.is_some() || !f.required)
+                .then(|| "field(default_factory=list)".to_string());
+            if request {
+                (format!("Sequence[Union[{t}, Mapping[str, Any]]]"), default)
+            } else {
+                (format!("List[{t}]"), default)
+            }
+        }
+    })
+}
+
+/// The decoder expression of a field, reading `data`.
+fn decoder(m: &Model, s: &Struct, f: &Field) -> String {
+    let request = s.role == Role::Request;
+    let wire = &f.wire;
+    let v = if f.python() != wire {
+        format!("data.get(\"{wire}\", data.get(\"{}\"))", f.python())
+    } else {
+        format!("data.get(\"{wire}\")")
+    };
+    match &f.ty {
+        Ty::String if f.nullable => format!("_str({v})"),
+        Ty::String if f.required && f.default.is_none() && !request => {
+            format!("str(data.get(\"{wire}\", \"\"))")
+        }
+        Ty::String | Ty::IssuedDate => format!("str({v} or \"\")"),
+        Ty::Decimal if f.nullable || request => format!("_dec({v})"),
+        Ty::Decimal => format!("_dec({v}) or Decimal(0)"),
+        Ty::Date => format!("_date({v})"),
+        Ty::Integer if f.nullable || request => format!("_int({v})"),
+        Ty::Integer => format!("int({v} or 0)"),
+        Ty::Bool => format!("bool(data.get(\"{wire}\", False))"),
+        Ty::Enum(e) if is_int_enum(m, e) => format!("_enum({e}, _int({v}))"),
+        Ty::Enum(e) if request || f.nullable => format!("_enum({e}, {v})"),
+        Ty::Enum(e) => format!("_enum({e}, {v}) or \"\""),
+        Ty::Struct(t) if f.nullable => format!("_nested({t}, {v})"),
+        Ty::Struct(t) => format!("{t}._from_json({v} or {{}})"),
+        Ty::Array(inner) => match inner.as_ref() {
+            Ty::Struct(t) => format!("[{t}._from_json(i) for i in {v} or []]"),
+            _ => "[]".into(),
+        },
+    }
+}
+
+fn emit_struct(out: &mut String, m: &Model, s: &Struct) -> Result<(), String> {
+    let mixin = MIXINS.iter().find(|(n, _)| *n == s.name).map(|(_, x)| *x);
+    let bases = match mixin {
+        Some(x) => format!("{x}, _Model"),
+        None => "_Model".into(),
+    };
+    let _ = writeln!(out, "\n@dataclass(repr=False)\nclass {}({bases}):", s.name);
+    out.push_str(&docstring(&s.description, "    "));
+    out.push('\n');
+    let mut seen_default = false;
+    for f in &s.fields {
+        let (ann, default) = annotation(m, s, f)?;
+        if default.is_none() && seen_default {
+            return Err(format!(
+                "{}.{}: a required field follows one with a default; move it up in the Rust struct",
+                s.name, f.wire
+            ));
+        }
+        seen_default |= default.is_some();
+        if !f.description.is_empty() {
+            out.push_str(&wrap(&rst(&f.description), "    ", "#: ", 96));
+        }
+        match default {
+            Some(d) => {
+                let _ = writeln!(out, "    {}: {ann} = {d}", f.python());
+            }
+            None => {
+                let _ = writeln!(out, "    {}: {ann}", f.python());
+            }
+        }
+    }
+    let masked: Vec<String> = s
+        .fields
+        .iter()
+        .filter(|f| f.pii)
+        .map(|f| format!("\"{}\"", f.python()))
+        .collect();
+    let renamed: Vec<String> = s
+        .fields
+        .iter()
+        .filter(|f| f.python() != f.wire)
+        .map(|f| format!("\"{}\": \"{}\"", f.python(), f.wire))
+        .collect();
+    if !masked.is_empty() || !renamed.is_empty() {
+        out.push('\n');
+    }
+    if !masked.is_empty() {
+        // A one-element tuple needs its trailing comma.
+        let comma = if masked.len() == 1 { "," } else { "" };
+        let _ = writeln!(out, "    _masked = ({}{comma})", masked.join(", "));
+    }
+    if !renamed.is_empty() {
+        let _ = writeln!(out, "    _wire_names = {{{}}}", renamed.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "\n    @classmethod\n    def _from_json(cls, data: Mapping[str, Any]) -> {}:\n        return cls(",
+        s.name
+    );
+    for f in &s.fields {
+        let _ = writeln!(out, "            {}={},", f.python(), decoder(m, s, f));
+    }
+    out.push_str("        )\n\n");
+    Ok(())
+}
+
+/// Structs in an order where each one's nested types come first (defaults build them).
+fn ordered(m: &Model) -> Vec<&Struct> {
+    fn deps(ty: &Ty, out: &mut Vec<String>) {
+        match ty {
+            Ty::Struct(t) => out.push(t.clone()),
+            Ty::Array(inner) => deps(inner, out),
+            _ => {}
+        }
+    }
+    fn visit<'a>(
+        m: &'a Model,
+        s: &'a Struct,
+        done: &mut BTreeSet<String>,
+        out: &mut Vec<&'a Struct>,
+    ) {
+        if !done.insert(s.name.clone()) {
+            return;
+        }
+        let mut names = Vec::new();
+        for f in &s.fields {
+            deps(&f.ty, &mut names);
+        }
+        for n in names {
+            if let Some(d) = m.structs.iter().find(|x| x.name == n) {
+                visit(m, d, done, out);
+            }
+        }
+        out.push(s);
+    }
+    let mut done = BTreeSet::new();
+    let mut out = Vec::new();
+    for s in &m.structs {
+        visit(m, s, &mut done, &mut out);
+    }
+    out
+}
+
+pub fn generate(m: &Model) -> String {
+    let mut out = String::from(
+        r#""""Typed inputs and outputs of the SePay eInvoice API.
+
+GENERATED by ``make generate`` from the Rust model (``schema/sepay-einvoice.schema.json``): do
+not edit; change the Rust types and regenerate. Outputs are built from the canonical JSON the
+Rust core produces (API field names, decimals as strings, dates ``YYYY-MM-DD``); inputs are turned
+into JSON with the API's field names and handed to the core, which validates them. Behaviour that
+needs judgement (``repr`` masking, pickling, the reference-code memory) is in ``_model_base.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, List, Mapping, Optional, Sequence, Union
+
+from ._model_base import (
+    InvoiceFile,
+    Money,
+    Page,
+    _CreateInvoiceMixin,
+    _JobMixin,
+    _JobStatusMixin,
+    _Model,
+    _StrEnum,
+    _date,
+    _dec,
+    _enum,
+    _int,
+    _nested,
+    _str,
+)
+
+"#,
+    );
+    for e in &m.enums {
+        emit_enum(&mut out, e);
+    }
+    for s in ordered(m) {
+        if let Err(e) = emit_struct(&mut out, m, s) {
+            // A model the generator cannot express: say so in the output, loudly.
+            let _ = writeln!(out, "raise ImportError({e:?})");
+        }
+    }
+    let requests: Vec<&str> = m
+        .structs
+        .iter()
+        .filter(|s| s.role == Role::Request && s.name == "CreateInvoice")
+        .map(|s| s.name.as_str())
+        .collect();
+    for r in requests {
+        let _ = writeln!(
+            out,
+            "\n#: A ``{r}`` or a plain mapping with the API's field names.\n{r}Like = Union[{r}, Mapping[str, Any]]"
+        );
+    }
+    let mut names: Vec<String> = m.enums.iter().map(|e| e.name.clone()).collect();
+    names.extend(m.structs.iter().map(|s| s.name.clone()));
+    names.extend(["CreateInvoiceLike", "InvoiceFile", "Money", "Page"].map(String::from));
+    names.sort();
+    out.push_str("\n__all__ = [\n");
+    for n in names {
+        let _ = writeln!(out, "    \"{n}\",");
+    }
+    out.push_str("]\n");
+    // Tidy blank lines: at most two in a row.
+    while out.contains("\n\n\n\n") {
+        out = out.replace("\n\n\n\n", "\n\n\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(upper_snake("BankTransfer"), "BANK_TRANSFER");
+        assert_eq!(upper_snake("Vnd"), "VND");
+        assert_eq!(rst("`a` and `b`"), "``a`` and ``b``");
+    }
+}
