@@ -11,10 +11,13 @@ import { randomUUID } from 'node:crypto'
 import { inspect } from 'node:util'
 import path from 'node:path'
 
+import Ajv2020Module from 'ajv/dist/2020.js'
+
 import { Client, SePayError } from 'sepay-einvoice'
 import { startMock, vietnamNow, REPO } from './mock.mjs'
 
-const DIR = path.join(REPO, 'tests', 'conformance', 'scenarios')
+const ROOT = path.join(REPO, 'tests', 'conformance')
+const DIR = path.join(ROOT, 'scenarios')
 const filter = process.env.SEPAY_CONFORMANCE_FILTER || ''
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.json') && f.includes(filter))
@@ -102,6 +105,56 @@ function statusCanonical(s) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The format as a checked spec: scenario.schema.json, shared request fixtures
+
+const readJson = (p) => JSON.parse(readFileSync(path.join(ROOT, p), 'utf8'))
+const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module
+const ajv = new Ajv2020({ allErrors: true, strict: false })
+const checkScenario = ajv.compile(readJson('scenario.schema.json'))
+const FIXTURES = readJson('fixtures/requests.json')
+{
+  const checkFixtures = ajv.compile(readJson('fixtures/requests.schema.json'))
+  if (!checkFixtures(FIXTURES)) throw new Error(`fixtures/requests.json: ${schemaErrors(checkFixtures)}`)
+}
+
+function schemaErrors(check) {
+  // `if`/`then` and `propertyNames` add a summary beside the error that says what is wrong.
+  return (check.errors ?? [])
+    .filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames')
+    .slice(0, 5)
+    .map((e) => {
+      const extra = e.params?.additionalProperty ?? e.params?.allowedValues?.join(', ')
+      return `${e.instancePath || '/'}: ${e.message}${extra ? ` (${extra})` : ''}`
+    })
+    .join('; ')
+}
+
+/** Replaces every {"$fixture": name, ...} object by a copy of the fixture's request with the
+ * object's other keys laid over it. */
+function resolveFixtures(v) {
+  if (Array.isArray(v)) return v.map(resolveFixtures)
+  if (!v || typeof v !== 'object') return v
+  let out = {}
+  if (Object.hasOwn(v, '$fixture')) {
+    const name = v.$fixture
+    if (typeof name !== 'string' || !Object.hasOwn(FIXTURES, name)) {
+      throw new Error(`unknown fixture ${JSON.stringify(name)}`)
+    }
+    out = structuredClone(FIXTURES[name].request)
+  }
+  for (const [k, x] of Object.entries(v)) if (k !== '$fixture') out[k] = resolveFixtures(x)
+  return out
+}
+
+/** A scenario as the runner uses it: checked against the schema, fixtures resolved. */
+function prepare(raw) {
+  if (!checkScenario(raw)) {
+    throw new Error(`does not match scenario.schema.json: ${schemaErrors(checkScenario)}`)
+  }
+  return resolveFixtures(raw)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Values and matching
 
 function special(s, saved) {
@@ -124,9 +177,10 @@ function substitute(v, saved) {
 
 function lookup(p, saved) {
   const [head, ...rest] = p.split('.')
+  if (!Object.hasOwn(saved, head)) return undefined
   let cur = saved[head]
   for (const part of rest) {
-    if (cur === null || typeof cur !== 'object') return undefined
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined
     cur = cur[part]
   }
   return cur
@@ -393,10 +447,31 @@ async function runScenario(scenario) {
   }
 }
 
+// The checks must be able to fail: a misspelt key, an unknown fixture, an unresolved $name.
+test('the scenario format is checked', () => {
+  const refused = (f) => {
+    try {
+      f()
+    } catch {
+      return 1
+    }
+    return 0
+  }
+  const n =
+    refused(() => prepare({ name: 'typo', steps: [{ call: 'get_usage', expcet: {} }] })) +
+    refused(() =>
+      prepare({ name: 'fixture', steps: [{ call: 'totals', args: { request: { $fixture: 'nope' } } }] }),
+    ) +
+    refused(() => special('$never_saved', {})) +
+    refused(() => special('$job.no_such_key', { job: {} }))
+  console.log(`format checks (node): ${n} of 4 bad inputs refused`)
+  if (n !== 4) throw new Error(`only ${n} of 4 bad inputs were refused`)
+})
+
 for (const file of files) {
   test(file.replace(/\.json$/, ''), async () => {
     try {
-      await runScenario(JSON.parse(readFileSync(path.join(DIR, file), 'utf8')))
+      await runScenario(prepare(JSON.parse(readFileSync(path.join(DIR, file), 'utf8'))))
       passed++
     } catch (e) {
       failed++

@@ -13,10 +13,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import jsonschema
+
 import sepay_einvoice as se
 from mockctl import CLIENT_ID, CLIENT_SECRET, REPO, Mock
 
-SCENARIOS = REPO / "tests" / "conformance" / "scenarios"
+CONFORMANCE_DIR = REPO / "tests" / "conformance"
+SCENARIOS = CONFORMANCE_DIR / "scenarios"
 
 WAIT_CALLS = {"wait_for_status", "create_invoice_and_wait", "issue_invoice_and_wait"}
 
@@ -87,6 +90,65 @@ def scenario_files() -> List[Path]:
     return sorted(SCENARIOS.glob("*.json")) if SCENARIOS.is_dir() else []
 
 
+# ---- the format as a checked spec -----------------------------------------------------------
+
+
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((CONFORMANCE_DIR / name).read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _schema_errors(validator: jsonschema.Draft202012Validator, value: Any) -> List[str]:
+    return [
+        f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
+        for e in list(validator.iter_errors(value))[:5]
+    ]
+
+
+_SCENARIO_SCHEMA = _validator("scenario.schema.json")
+_FIXTURES: Dict[str, Any] = json.loads(
+    (CONFORMANCE_DIR / "fixtures" / "requests.json").read_text(encoding="utf-8")
+)
+_bad_fixtures = _schema_errors(_validator("fixtures/requests.schema.json"), _FIXTURES)
+if _bad_fixtures:
+    raise StepFailed("fixtures/requests.json: " + "; ".join(_bad_fixtures))
+
+
+def _resolve(value: Any) -> Any:
+    """Replaces every ``{"$fixture": name, ...}`` object by a copy of the fixture's request with
+    the object's other keys laid over it."""
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: Dict[str, Any] = {}
+    if "$fixture" in value:
+        name = value["$fixture"]
+        fixture = _FIXTURES.get(name) if isinstance(name, str) else None
+        if fixture is None:
+            raise StepFailed(f"unknown fixture {name!r}")
+        out = json.loads(json.dumps(fixture["request"]))
+    for k, v in value.items():
+        if k != "$fixture":
+            out[k] = _resolve(v)
+    return out
+
+
+def prepare(raw: Any) -> Dict[str, Any]:
+    """A scenario as the runner uses it: checked against scenario.schema.json, fixtures
+    resolved. A misspelt key or an unknown fixture fails the scenario."""
+    bad = _schema_errors(_SCENARIO_SCHEMA, raw)
+    if bad:
+        raise StepFailed("does not match scenario.schema.json: " + "; ".join(bad))
+    resolved: Dict[str, Any] = _resolve(raw)
+    return resolved
+
+
+def load(path: Path) -> Dict[str, Any]:
+    return prepare(json.loads(path.read_text(encoding="utf-8")))
+
+
 # ---- values ---------------------------------------------------------------------------------
 
 
@@ -102,12 +164,12 @@ def _lookup(saved: Dict[str, Any], ref: str) -> Tuple[bool, Any]:
         return False, None
     value = saved[name]
     for key in path:
-        if isinstance(value, dict):
-            value = value.get(key)
-        elif isinstance(value, list) and key.isdigit():
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
             value = value[int(key)]
         else:
-            return True, None
+            return False, None
     return True, value
 
 
@@ -121,9 +183,9 @@ def substitute(value: Any, saved: Dict[str, Any]) -> Any:
         if token == "uuid":
             return str(uuid.uuid4())
         found, v = _lookup(saved, token)
-        if found:
-            return v
-        return value
+        if not found:
+            raise StepFailed(f"nothing saved at {value}")
+        return v
     if isinstance(value, dict):
         return {k: substitute(v, saved) for k, v in value.items()}
     if isinstance(value, list):

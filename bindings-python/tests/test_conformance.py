@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable, Dict, Any
 
@@ -17,10 +16,9 @@ IDS = [p.stem for p in FILES]
 
 
 def _run(mode: str, path: Path, mock: Mock, runner: Callable[[Mock, Dict[str, Any]], None]) -> None:
-    scenario = json.loads(path.read_text(encoding="utf-8"))
-    name = f"{path.stem}: {scenario.get('name', '')}"
+    name = path.stem
     try:
-        runner(mock, scenario)
+        runner(mock, conformance.load(path))
     except BaseException:
         CONFORMANCE[mode]["failed"].append(name)
         raise
@@ -71,3 +69,26 @@ def test_runner_matching_rules() -> None:
         "y": [{"reference_code": "r1"}],
     }
     assert len(conformance.substitute("$now", {})) == 19
+    for unresolved in ("$never_saved", "$job.no_such_key", "$job.reference_code.deeper"):
+        with pytest.raises(conformance.StepFailed, match="nothing saved at"):
+            conformance.substitute({"x": unresolved}, saved)
+
+
+def test_the_format_is_checked() -> None:
+    """A misspelt key anywhere the schema knows, and an unknown fixture, fail the scenario."""
+    good = {"name": "n", "steps": [{"call": "create_invoice", "args": {"request": {"$fixture": "sales-draft", "is_draft": False}}}]}
+    resolved = conformance.prepare(good)
+    request = resolved["steps"][0]["args"]["request"]
+    assert request["is_draft"] is False and request["template_code"] == "2" and "$fixture" not in request
+    typos = [
+        {"name": "n", "steps": [{"call": "get_usage", "expcet": {}}]},
+        {"name": "n", "steps": [{"call": "wait_for_status", "args": {"job": {}, "timout_ms": 1}}]},
+        {"name": "n", "steps": [{"mock": "faults", "body": [{"kind": "status", "tims": 1}]}]},
+        {"name": "n", "steps": [{"call": "get_usage", "expect_error": {"kind": "NotFuond"}}]},
+        {"name": "n", "mock": {"confg": {}}, "steps": [{"call": "get_usage"}]},
+    ]
+    for scenario in typos:
+        with pytest.raises(conformance.StepFailed, match="does not match scenario.schema.json"):
+            conformance.prepare(scenario)
+    with pytest.raises(conformance.StepFailed, match="unknown fixture"):
+        conformance.prepare({"name": "n", "steps": [{"call": "totals", "args": {"request": {"$fixture": "nope"}}}]})

@@ -1,6 +1,9 @@
 //! Runs the language-neutral scenarios of `tests/conformance/` against the mock server in-process.
 //! Format: tests/conformance/README.md. Arguments filter scenarios by substring of the file name.
 
+#[path = "conformance/format.rs"]
+mod format;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -143,7 +146,22 @@ async fn run(filters: Vec<String>) -> ExitCode {
         .with_ansi(false)
         .try_init();
     secret("mock_client_secret");
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/scenarios");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance");
+    let format = match format::Format::load(&root) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("conformance format: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match format.self_check(special) {
+        Ok(n) => println!("format checks (rust): {n} of {n} bad inputs refused"),
+        Err(e) => {
+            eprintln!("conformance format: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let dir = root.join("scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
@@ -170,6 +188,7 @@ async fn run(filters: Vec<String>) -> ExitCode {
         let outcome = match std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|s| serde_json::from_str::<Value>(&s).map_err(|e| e.to_string()))
+            .and_then(|raw| format.prepare(raw))
         {
             Ok(scenario) => {
                 collect_pii(&scenario);
@@ -190,7 +209,7 @@ async fn run(filters: Vec<String>) -> ExitCode {
                 }
                 r
             }
-            Err(e) => Err(format!("unreadable scenario: {e}")),
+            Err(e) => Err(format!("bad scenario: {e}")),
         };
         match outcome {
             Ok(()) => {

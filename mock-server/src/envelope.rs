@@ -43,6 +43,12 @@ impl ApiError {
         Self::bad_request(format!("Trường {field} không hợp lệ ({field})"))
     }
 
+    /// 400 `BAD_REQUEST` for a key the control API does not know (a misspelt knob would
+    /// otherwise be ignored silently); the message names the key.
+    pub fn unknown(field: &str) -> Self {
+        Self::bad_request(format!("Trường {field} không được hỗ trợ ({field})"))
+    }
+
     /// 401 `UNAUTHORIZED`.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)

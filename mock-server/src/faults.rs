@@ -23,6 +23,29 @@ const MAX_DELAY_MS: u64 = 600_000;
 /// Statuses a `redirect` rule may answer.
 const REDIRECT_STATUSES: [u64; 5] = [301, 302, 303, 307, 308];
 
+/// The keys of a rule; any other is refused, so a misspelt one (`tims`) cannot turn a one-off
+/// fault into a permanent one.
+const RULE_KEYS: [&str; 18] = [
+    "route",
+    "except",
+    "kind",
+    "status",
+    "code",
+    "message",
+    "retry_after",
+    "latency_ms",
+    "when",
+    "body_bytes",
+    "chunked",
+    "chunk_bytes",
+    "chunk_delay_ms",
+    "location",
+    "body",
+    "act",
+    "times",
+    "probability",
+];
+
 /// What a rule does when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
@@ -122,6 +145,9 @@ impl FaultRule {
         let obj = v
             .as_object()
             .ok_or_else(|| ApiError::bad_request("Quy tắc lỗi phải là một đối tượng JSON"))?;
+        if let Some(key) = obj.keys().find(|k| !RULE_KEYS.contains(&k.as_str())) {
+            return Err(ApiError::unknown(key));
+        }
         let route = match obj.get("route") {
             None | Some(Value::Null) => "*".to_string(),
             Some(Value::String(s)) if s == "*" || ROUTE_IDS.contains(&s.as_str()) => s.clone(),

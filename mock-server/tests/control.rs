@@ -239,6 +239,7 @@ async fn fault_rules_target_routes_and_are_validated() {
         json!({"kind":"status","status":200}),
         json!({"kind":"status","probability":2.0}),
         json!({"kind":"latency","latency_ms":-5}),
+        json!({"kind":"status","status":503,"tims":1}),
         json!("status"),
     ] {
         let r = api.control("POST", "/_mock/faults", Some(&bad)).await;

@@ -108,11 +108,7 @@ async fn set_config(State(shared): State<Arc<Shared>>, JsonBody(v): JsonBody) ->
             "success_key_everywhere" => {
                 success_key = Some(val.as_bool().ok_or_else(|| ApiError::invalid(k))?)
             }
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "Trường {other} không được hỗ trợ ({other})"
-                )))
-            }
+            other => return Err(ApiError::unknown(other)),
         }
     }
     let mut store = lock(&shared.store);
