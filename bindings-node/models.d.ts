@@ -108,7 +108,7 @@ export interface CreateInvoice {
 
 /**
  * An invoice as the API returns it (check results, list items and the detail). Fields the API
- * leaves out stay `None`; `items` is filled by the detail call only.
+ * leaves out stay `null`; `items` is filled by the detail call only.
  */
 export interface Invoice {
   /** Your reference code. */
@@ -201,7 +201,7 @@ export interface Job {
   /** The invoice's reference code. */
   referenceCode: string
   /**
-   * The code to poll. `None` when the SDK reconciled a retried call whose first attempt got through
+   * The code to poll. `null` when the SDK reconciled a retried call whose first attempt got through
    * (the API answered 409); the job is then followed by `referenceCode`.
    */
   trackingCode: string | null
@@ -285,7 +285,7 @@ export interface ProviderAccount {
   active: boolean
   /**
    * Date the tax authority approved the registration; invoices dated earlier are rejected. Always
-   * `None` in sandbox.
+   * `null` in sandbox.
    */
   taxAuthorityApprovedDate: string | null
 }

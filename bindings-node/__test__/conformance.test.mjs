@@ -180,8 +180,15 @@ function lookup(p, saved) {
   if (!Object.hasOwn(saved, head)) return undefined
   let cur = saved[head]
   for (const part of rest) {
-    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined
-    cur = cur[part]
+    // Arrays by index only (`items.0`), objects by their own keys: as the other runners read paths.
+    if (Array.isArray(cur)) {
+      if (!/^\d+$/.test(part) || Number(part) >= cur.length) return undefined
+      cur = cur[Number(part)]
+    } else if (cur !== null && typeof cur === 'object' && Object.hasOwn(cur, part)) {
+      cur = cur[part]
+    } else {
+      return undefined
+    }
   }
   return cur
 }
@@ -341,15 +348,16 @@ async function callClient(client, name, args, statuses) {
 
 function errorCanonical(e) {
   return {
+    // Every key present (null when absent), as the Rust and Python runners save an error.
     kind: e.kind,
-    status: e.status,
-    api_code: e.apiCode,
-    field: e.field,
+    status: e.status ?? null,
+    api_code: e.apiCode ?? null,
+    field: e.field ?? null,
     attempts: e.attempts ?? 0,
     message: e.message,
-    reference_code: e.referenceCode,
-    tracking_code: e.trackingCode,
-    job: e.job === undefined ? undefined : toCanonical(e.job),
+    reference_code: e.referenceCode ?? null,
+    tracking_code: e.trackingCode ?? null,
+    job: e.job == null ? null : toCanonical(e.job),
     retryable: e.retryable ?? false,
     ambiguous: e.ambiguous ?? false,
   }

@@ -50,3 +50,16 @@ def test_the_package_exports_every_generated_model() -> None:
     assert not missing, f"add to sepay_einvoice/__init__.py: {missing}"
     for name in _models.__all__:
         assert getattr(sepay_einvoice, name) is getattr(_models, name)
+
+
+def test_type_hints_of_every_public_class_resolve() -> None:
+    """Tools that read annotations at run time (pydantic, cattrs, FastAPI) can resolve them."""
+    import dataclasses
+    import typing
+
+    import sepay_einvoice
+
+    for name in sepay_einvoice.__all__:
+        obj = getattr(sepay_einvoice, name)
+        if isinstance(obj, type) and dataclasses.is_dataclass(obj):
+            typing.get_type_hints(obj)

@@ -47,12 +47,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let python = match python::generate(&model) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("the Python model cannot be generated: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let outputs = [
         ("schema/sepay-einvoice.schema.json", schema_text),
-        (
-            "bindings-python/python/sepay_einvoice/_models.py",
-            python::generate(&model),
-        ),
+        ("bindings-python/python/sepay_einvoice/_models.py", python),
         ("bindings-node/models.d.ts", typescript::generate(&model)),
     ];
     let root = root();
@@ -110,7 +114,7 @@ mod tests {
             serde_json::json!({"type": ["integer", "null"], "description": "Warranty in months."}),
         );
         let model = model::Model::read(&schema).expect("the schema reads");
-        let py = python::generate(&model);
+        let py = python::generate(&model).expect("the model generates");
         assert!(
             py.contains("    #: Warranty in months.\n    warranty_months: Optional[int] = None\n")
         );

@@ -138,6 +138,12 @@ impl Model {
                 enums.push(read_enum(name, def)?);
             } else if def.get("type").and_then(Value::as_str) == Some("object") {
                 structs.push(read_struct(name, def, defs)?);
+            } else if scalar_format(def).is_none() {
+                // Anything else (a `oneOf` enum, a newtype) would be skipped here and then
+                // named as a class that does not exist: refuse it instead.
+                return Err(format!(
+                    "{name}: the generator knows enums, objects and the formats decimal and vn-date-time, not this shape"
+                ));
             }
         }
         Ok(Model { enums, structs })
@@ -242,11 +248,16 @@ fn read_type(p: &Map<String, Value>, defs: &Map<String, Value>) -> Result<(Ty, b
         let nullable = any
             .iter()
             .any(|s| s.get("type").and_then(Value::as_str) == Some("null"));
-        let inner = any
+        let mut others = any
             .iter()
-            .find(|s| s.get("type").and_then(Value::as_str) != Some("null"))
+            .filter(|s| s.get("type").and_then(Value::as_str) != Some("null"));
+        let inner = others
+            .next()
             .and_then(Value::as_object)
             .ok_or("anyOf without a type")?;
+        if others.next().is_some() {
+            return Err("anyOf with more than one type besides null".into());
+        }
         let (ty, n) = read_type(inner, defs)?;
         return Ok((ty, nullable || n));
     }
@@ -285,12 +296,27 @@ fn ref_type(r: &str, defs: &Map<String, Value>) -> Result<Ty, String> {
     let def = defs
         .get(name)
         .ok_or_else(|| format!("unknown $ref {name}"))?;
-    Ok(match def.get("format").and_then(Value::as_str) {
-        Some("decimal") => Ty::Decimal,
-        Some("vn-date-time") => Ty::IssuedDate,
-        _ if def.get("enum").is_some() => Ty::Enum(name.to_string()),
-        _ => Ty::Struct(name.to_string()),
+    if let Some(ty) = def.as_object().and_then(scalar_format) {
+        return Ok(ty);
+    }
+    Ok(if def.get("enum").is_some() {
+        Ty::Enum(name.to_string())
+    } else if def.get("type").and_then(Value::as_str) == Some("object") {
+        Ty::Struct(name.to_string())
+    } else {
+        return Err(format!(
+            "$ref {name}: neither an enum, an object nor a known format"
+        ));
     })
+}
+
+/// The scalar a definition with a known `format` stands for (money, the issue date).
+fn scalar_format(def: &Map<String, Value>) -> Option<Ty> {
+    match def.get("format").and_then(Value::as_str) {
+        Some("decimal") => Some(Ty::Decimal),
+        Some("vn-date-time") => Some(Ty::IssuedDate),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -54,20 +54,29 @@ fn wrap(text: &str, indent: &str, prefix: &str, width: usize) -> String {
 /// Rust's `code` backticks as reStructuredText literals, for docstrings.
 fn rst(text: &str) -> String {
     let mut out = String::new();
-    let mut open = false;
-    for c in text.chars() {
-        if c == '`' {
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
             out.push_str("``");
-            open = !open;
-        } else {
-            out.push(c);
         }
+        // Inside a code span, JSON's literals are written as Python's.
+        let part = match (i % 2 == 1, part) {
+            (true, "true") => "True",
+            (true, "false") => "False",
+            (true, "null") => "None",
+            _ => part,
+        };
+        out.push_str(part);
     }
-    out.replace("\"\"\"", "'''")
+    // Python source: a backslash or three quotes would bend or end the docstring.
+    out.replace('\\', "\\\\").replace("\"\"\"", "'''")
 }
 
 fn docstring(text: &str, indent: &str) -> String {
-    let body = rst(text);
+    let mut body = rst(text);
+    // A closing quote of the text would merge with the docstring's own.
+    if body.ends_with('"') {
+        body.push(' ');
+    }
     let one = format!("{indent}\"\"\"{body}\"\"\"");
     if one.len() <= 100 {
         return one + "\n";
@@ -104,6 +113,14 @@ fn emit_enum(out: &mut String, e: &Enum) {
     }
     out.push('\n');
 }
+
+/// Names a Python attribute cannot have.
+const PYTHON_KEYWORDS: [&str; 35] = [
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
 
 fn is_int_enum(m: &Model, name: &str) -> bool {
     m.enum_named(name).is_some_and(|e| e.integer)
@@ -193,7 +210,20 @@ fn decoder(m: &Model, s: &Struct, f: &Field) -> String {
         Ty::Date => format!("_date({v})"),
         Ty::Integer if f.nullable || request => format!("_int({v})"),
         Ty::Integer => format!("int({v} or 0)"),
-        Ty::Bool => format!("bool(data.get(\"{wire}\", False))"),
+        Ty::Bool => {
+            let default = match f.default.as_ref().and_then(|d| d.as_bool()) {
+                Some(true) => "True",
+                _ => "False",
+            };
+            if f.python() != wire {
+                format!(
+                    "bool(data.get(\"{wire}\", data.get(\"{}\", {default})))",
+                    f.python()
+                )
+            } else {
+                format!("bool(data.get(\"{wire}\", {default}))")
+            }
+        }
         Ty::Enum(e) if is_int_enum(m, e) => format!("_enum({e}, _int({v}))"),
         Ty::Enum(e) if request || f.nullable => format!("_enum({e}, {v})"),
         Ty::Enum(e) => format!("_enum({e}, {v}) or \"\""),
@@ -217,6 +247,12 @@ fn emit_struct(out: &mut String, m: &Model, s: &Struct) -> Result<(), String> {
     out.push('\n');
     let mut seen_default = false;
     for f in &s.fields {
+        if PYTHON_KEYWORDS.contains(&f.python()) {
+            return Err(format!(
+                "{}.{} is a Python keyword: give the field an x-python-name",
+                s.name, f.wire
+            ));
+        }
         let (ann, default) = annotation(m, s, f)?;
         if default.is_none() && seen_default {
             return Err(format!(
@@ -309,7 +345,7 @@ fn ordered(m: &Model) -> Vec<&Struct> {
     out
 }
 
-pub fn generate(m: &Model) -> String {
+pub fn generate(m: &Model) -> Result<String, String> {
     let mut out = String::from(
         r#""""Typed inputs and outputs of the SePay eInvoice API.
 
@@ -329,9 +365,7 @@ from decimal import Decimal
 from typing import Any, List, Mapping, Optional, Sequence, Union
 
 from ._model_base import (
-    InvoiceFile,
     Money,
-    Page,
     _CreateInvoiceMixin,
     _JobMixin,
     _JobStatusMixin,
@@ -351,10 +385,7 @@ from ._model_base import (
         emit_enum(&mut out, e);
     }
     for s in ordered(m) {
-        if let Err(e) = emit_struct(&mut out, m, s) {
-            // A model the generator cannot express: say so in the output, loudly.
-            let _ = writeln!(out, "raise ImportError({e:?})");
-        }
+        emit_struct(&mut out, m, s)?;
     }
     let requests: Vec<&str> = m
         .structs
@@ -370,7 +401,7 @@ from ._model_base import (
     }
     let mut names: Vec<String> = m.enums.iter().map(|e| e.name.clone()).collect();
     names.extend(m.structs.iter().map(|s| s.name.clone()));
-    names.extend(["CreateInvoiceLike", "InvoiceFile", "Money", "Page"].map(String::from));
+    names.extend(["CreateInvoiceLike", "Money"].map(String::from));
     names.sort();
     out.push_str("\n__all__ = [\n");
     for n in names {
@@ -381,7 +412,7 @@ from ._model_base import (
     while out.contains("\n\n\n\n") {
         out = out.replace("\n\n\n\n", "\n\n\n");
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -393,5 +424,13 @@ mod tests {
         assert_eq!(upper_snake("BankTransfer"), "BANK_TRANSFER");
         assert_eq!(upper_snake("Vnd"), "VND");
         assert_eq!(rst("`a` and `b`"), "``a`` and ``b``");
+        assert_eq!(rst("`true` or `null`"), "``True`` or ``None``");
+    }
+
+    #[test]
+    fn docstrings_stay_python() {
+        // A backslash, three quotes or a closing quote must not end or bend the docstring.
+        assert_eq!(rst(r#"a \d """ b"#), r#"a \\d ''' b"#);
+        assert_eq!(docstring(r#"says "x""#, ""), "\"\"\"says \"x\" \"\"\"\n");
     }
 }

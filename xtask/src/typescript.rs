@@ -14,8 +14,8 @@ fn camel(s: &str) -> String {
     s.to_lower_camel_case()
 }
 
-/// Names in code spans as Node spells them: `reference_code` becomes `referenceCode` (wire values
-/// such as `TM/CK` or `"C26TSE"` are not identifiers and stay as they are).
+/// Names in code spans as Node spells them: `reference_code` becomes `referenceCode`, `None`
+/// becomes `null` (wire values such as `TM/CK` or `"C26TSE"` are not identifiers and stay).
 fn node_names(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, part) in text.split('`').enumerate() {
@@ -28,6 +28,9 @@ fn node_names(text: &str) -> String {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if i % 2 == 1 && identifier {
             out.push_str(&camel(part));
+        } else if i % 2 == 1 && part == "None" {
+            // Rust's absent value is `null` in what the addon returns.
+            out.push_str("null");
         } else {
             out.push_str(part);
         }
@@ -69,7 +72,7 @@ fn emit_enum(out: &mut String, e: &Enum) {
         .values
         .iter()
         .map(|v| match v.wire.as_str() {
-            Some(s) => format!("'{s}'"),
+            Some(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
             None => v.wire.to_string(),
         })
         .collect();
@@ -169,8 +172,8 @@ mod tests {
     #[test]
     fn code_spans_name_fields_as_node_does() {
         assert_eq!(
-            node_names("`reference_code` is empty; `TM/CK` and `GET /v1/usage` stay; x_y"),
-            "`referenceCode` is empty; `TM/CK` and `GET /v1/usage` stay; x_y"
+            node_names("`reference_code` is `None`; `TM/CK` and `GET /v1/usage` stay; x_y"),
+            "`referenceCode` is `null`; `TM/CK` and `GET /v1/usage` stay; x_y"
         );
     }
 }

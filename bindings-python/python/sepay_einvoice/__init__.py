@@ -43,7 +43,6 @@ from ._models import (
     Currency,
     FileType,
     Invoice,
-    InvoiceFile,
     InvoiceItem,
     InvoiceStatus,
     InvoiceTemplate,
@@ -55,7 +54,6 @@ from ._models import (
     LineTotal,
     LineType,
     Money,
-    Page,
     Paging,
     PaymentMethod,
     ProviderAccount,
@@ -67,6 +65,7 @@ from ._models import (
     Usage,
 )
 from ._native import __version__
+from ._results import InvoiceFile, Page
 from ._native import drain as _drain
 
 __all__ = [

@@ -31,10 +31,8 @@ from ._models import (
     CreateInvoiceLike,
     FileType,
     Invoice,
-    InvoiceFile,
     Job,
     JobStatus,
-    Page,
     ProviderAccount,
     ProviderAccountDetail,
     Source,
@@ -42,7 +40,8 @@ from ._models import (
     Totals,
     Usage,
 )
-from ._model_base import _dumps_at, _loads, _page
+from ._model_base import _dumps_at, _loads
+from ._results import InvoiceFile, Page, _page
 
 
 #: Called with every status a wait sees (``Pending`` included).

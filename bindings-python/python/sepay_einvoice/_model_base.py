@@ -1,7 +1,8 @@
 """The hand-written part of the typed objects: conversion to and from JSON, the shared
 behaviour of every model (``to_dict``, ``from_dict``, a ``repr`` that masks buyer personal
 data), and what needs judgement per class (the reference-code memory of a ``CreateInvoice``,
-pickling, ``Job.from_dict``, ``JobStatus.is_terminal``, saving a file). The data classes
+pickling, ``Job.from_dict``, ``JobStatus.is_terminal``). ``Page`` and ``InvoiceFile`` are in
+``_results.py``. The data classes
 themselves (fields, types, defaults, decoders) are generated into ``_models.py`` from the Rust
 model by ``make generate``.
 """
@@ -13,15 +14,11 @@ import dataclasses
 import datetime as _dt
 import enum
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import (
     TYPE_CHECKING,
     Any,
     Dict,
-    Generic,
-    Iterator,
-    List,
     Mapping,
     Optional,
     Sequence,
@@ -34,7 +31,7 @@ from typing import (
 from . import _native
 
 if TYPE_CHECKING:
-    from ._models import Buyer, FileType, JobState, LineItem, Paging
+    from ._models import Buyer, JobState, LineItem
 
 
 #: What a money or quantity field accepts: ``int``, ``Decimal``, ``str`` (a ``float`` is read
@@ -317,74 +314,3 @@ class _JobStatusMixin:
         from ._models import JobState
 
         return self.state in (JobState.SUCCESS, JobState.FAILED)
-
-
-# ---------------------------------------------------------------------------------------------
-# Hand-written models: a generic page, and a file (bytes, not JSON).
-# ---------------------------------------------------------------------------------------------
-
-_I = TypeVar("_I")
-
-
-@dataclass
-class Page(Generic[_I]):
-    """One page of a listing. Iterating a page yields its items."""
-
-    items: List[_I]
-    paging: Paging
-
-    def __iter__(self) -> Iterator[_I]:
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The canonical JSON form."""
-        result: Dict[str, Any] = _jsonable(self, wire=False)
-        return result
-
-
-@dataclass(repr=False)
-class InvoiceFile(_Model):
-    """A downloaded invoice file (``content`` is the decoded bytes)."""
-
-    file_type: Union[FileType, str]
-    file_name: str
-    content: bytes
-
-    def __repr__(self) -> str:
-        return (
-            f"InvoiceFile(file_type={self.file_type!r}, file_name={self.file_name!r}, "
-            f"content=<{len(self.content)} bytes>)"
-        )
-
-    def save(self, path: Optional[str] = None) -> str:
-        """Writes the file (to ``file_name`` by default) and returns the path."""
-        target = path or self.file_name
-        with open(target, "wb") as f:
-            f.write(self.content)
-        return target
-
-    @classmethod
-    def _from_json(cls, data: Mapping[str, Any]) -> InvoiceFile:
-        from ._models import FileType
-
-        content = data.get("content", b"")
-        if isinstance(content, str):
-            content = base64.b64decode(content)
-        return cls(
-            file_type=_enum(FileType, data.get("file_type")) or "",
-            file_name=str(data.get("file_name", "")),
-            content=bytes(content),
-        )
-
-
-def _page(text: str, item: Any) -> Any:
-    from ._models import Paging
-
-    data = _loads(text)
-    return Page(
-        items=[item._from_json(i) for i in data.get("items") or []],
-        paging=Paging._from_json(data.get("paging") or {}),
-    )

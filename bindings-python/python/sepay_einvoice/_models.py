@@ -16,9 +16,7 @@ from decimal import Decimal
 from typing import Any, List, Mapping, Optional, Sequence, Union
 
 from ._model_base import (
-    InvoiceFile,
     Money,
-    Page,
     _CreateInvoiceMixin,
     _JobMixin,
     _JobStatusMixin,
@@ -257,7 +255,7 @@ class CreateInvoice(_CreateInvoiceMixin, _Model):
     buyer: Union[Buyer, Mapping[str, Any]] = field(default_factory=Buyer)
     #: The lines (at least one).
     items: Sequence[Union[LineItem, Mapping[str, Any]]] = field(default_factory=list)
-    #: ``true`` saves a draft (no quota spent); ``false`` signs and sends it at once.
+    #: ``True`` saves a draft (no quota spent); ``False`` signs and sends it at once.
     is_draft: bool = False
     #: Currency (default VND).
     currency: Union[Currency, str, None] = None
@@ -647,7 +645,6 @@ __all__ = [
     "Currency",
     "FileType",
     "Invoice",
-    "InvoiceFile",
     "InvoiceItem",
     "InvoiceStatus",
     "InvoiceTemplate",
@@ -659,7 +656,6 @@ __all__ = [
     "LineTotal",
     "LineType",
     "Money",
-    "Page",
     "Paging",
     "PaymentMethod",
     "ProviderAccount",
