@@ -18,92 +18,15 @@
 //!   never returned as this job's.
 //! - `excerpts_mask_the_buyers_data`: an unreadable answer echoing the buyer's data is masked.
 
+mod support;
+
 use std::time::Duration;
 
-use sepay_einvoice::{
-    Buyer, Client, ClientBuilder, CreateInvoice, ErrorKind, LineItem, RetryPolicy, TaxRate,
-    WaitOptions,
-};
-use sepay_einvoice_mock::{MockConfig, MockServer, ACCOUNT_MATBAO};
-use serde_json::{json, Value};
+use sepay_einvoice::{Buyer, CreateInvoice, ErrorKind, LineItem, TaxRate};
+use sepay_einvoice_mock::ACCOUNT_MATBAO;
+use serde_json::json;
 
-async fn mock(pending: Duration) -> MockServer {
-    MockServer::start(MockConfig {
-        pending_polls: 0,
-        pending_time: pending,
-        ..MockConfig::default()
-    })
-    .await
-    .expect("mock server starts")
-}
-
-fn builder(url: &str) -> ClientBuilder {
-    Client::builder()
-        .ignore_env()
-        .client_id("mock_client_id")
-        .client_secret("mock_client_secret")
-        .base_url(url)
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(50),
-            ..RetryPolicy::default()
-        })
-}
-
-fn client(url: &str) -> Client {
-    builder(url).build().expect("client builds")
-}
-
-fn wait() -> WaitOptions {
-    WaitOptions::default()
-        .timeout(Duration::from_secs(10))
-        .poll_intervals(Duration::from_millis(20), Duration::from_millis(50))
-}
-
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
-async fn fault(url: &str, rule: Value) {
-    let resp = http()
-        .post(format!("{url}/_mock/faults"))
-        .json(&rule)
-        .send()
-        .await
-        .expect("fault call");
-    assert!(resp.status().is_success(), "the mock refused {rule}");
-}
-
-async fn clear_faults(url: &str) {
-    http()
-        .delete(format!("{url}/_mock/faults"))
-        .send()
-        .await
-        .expect("clear faults");
-}
-
-async fn control(url: &str, path: &str) -> Value {
-    http()
-        .get(format!("{url}/_mock/{path}"))
-        .send()
-        .await
-        .expect("control call")
-        .json()
-        .await
-        .expect("control json")
-}
-
-async fn invoices_with(url: &str, reference: &str) -> Vec<Value> {
-    control(url, "invoices")
-        .await
-        .as_array()
-        .expect("invoice list")
-        .iter()
-        .filter(|i| i["reference_code"] == reference)
-        .cloned()
-        .collect()
-}
+use support::*;
 
 fn request(price: i64) -> CreateInvoice {
     CreateInvoice {
@@ -126,7 +49,7 @@ fn request(price: i64) -> CreateInvoice {
 #[tokio::test]
 async fn never_adopts_an_unseen_invoice() {
     // Jobs stay pending for 1 s: the first create's invoice is not visible when B's 409 comes.
-    let m = mock(Duration::from_millis(1000)).await;
+    let m = mock_with(Duration::from_millis(1000)).await;
     let c = client(&m.url());
     let mut a = request(100_000);
     a.reference_code = Some("ORDER-7".into());
@@ -147,16 +70,22 @@ async fn never_adopts_an_unseen_invoice() {
 
 #[tokio::test]
 async fn a_request_to_issue_never_returns_a_draft() {
-    let m = mock(Duration::ZERO).await;
+    let m = mock_with(Duration::ZERO).await;
     let c = client(&m.url());
     let mut req = request(100_000);
     req.is_draft = false;
     req.notes = Some("[mock:fail-issue]".into());
-    let e = c.create_invoice_and_wait(&req, wait()).await.unwrap_err();
+    let e = c
+        .create_invoice_and_wait(&req, fast_wait())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvoiceFailed, "{e}");
     let code = e.reference_code().expect("names the invoice").to_string();
     // The same object again: the draft the failed signing left is found, and not a success.
-    let again = c.create_invoice_and_wait(&req, wait()).await.unwrap_err();
+    let again = c
+        .create_invoice_and_wait(&req, fast_wait())
+        .await
+        .unwrap_err();
     assert_eq!(again.kind(), ErrorKind::InvoiceFailed, "{again}");
     assert_eq!(again.reference_code(), Some(code.as_str()));
     assert!(again.message().contains("issue_invoice"), "{again}");
@@ -165,11 +94,11 @@ async fn a_request_to_issue_never_returns_a_draft() {
 
 #[tokio::test]
 async fn a_sent_object_that_changed_is_refused() {
-    let m = mock(Duration::ZERO).await;
+    let m = mock_with(Duration::ZERO).await;
     let c = client(&m.url());
     let mut req = request(100_000);
     req.notes = Some("order 1001".into());
-    let first = c.create_invoice_and_wait(&req, wait()).await.unwrap();
+    let first = c.create_invoice_and_wait(&req, fast_wait()).await.unwrap();
     let before = control(&m.url(), "stats").await["requests_total"].clone();
     // Reused for the next sale: refused, nothing sent, the first invoice named.
     req.notes = Some("order 1002".into());
@@ -192,7 +121,7 @@ async fn a_sent_object_that_changed_is_refused() {
 
 #[tokio::test]
 async fn a_cancelled_send_keeps_the_code() {
-    let m = mock(Duration::ZERO).await;
+    let m = mock_with(Duration::ZERO).await;
     let c = client(&m.url());
     fault(
         &m.url(),
@@ -209,18 +138,18 @@ async fn a_cancelled_send_keeps_the_code() {
         .expect("the code was claimed before sending");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     clear_faults(&m.url()).await;
-    let inv = c.create_invoice_and_wait(&req, wait()).await.unwrap();
+    let inv = c.create_invoice_and_wait(&req, fast_wait()).await.unwrap();
     assert_eq!(inv.reference_code, code);
     assert_eq!(invoices_with(&m.url(), &code).await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_callers_code_is_never_remembered() {
-    let m = mock(Duration::ZERO).await;
+    let m = mock_with(Duration::ZERO).await;
     let c = client(&m.url());
     let mut a = request(100_000);
     a.reference_code = Some("ORDER-1".into());
-    c.create_invoice_and_wait(&a, wait()).await.unwrap();
+    c.create_invoice_and_wait(&a, fast_wait()).await.unwrap();
     let mut b = request(250_000);
     b.reference_code = Some("ORDER-1".into());
     let e = c.create_invoice(&b).await.unwrap_err();
@@ -233,7 +162,7 @@ async fn a_callers_code_is_never_remembered() {
 
 #[tokio::test]
 async fn a_refused_send_may_be_corrected() {
-    let m = mock(Duration::ZERO).await;
+    let m = mock_with(Duration::ZERO).await;
     let c = client(&m.url());
     fault(
         &m.url(),
@@ -253,7 +182,7 @@ async fn a_refused_send_may_be_corrected() {
 
 #[tokio::test]
 async fn errors_built_in_a_wait_are_scrubbed() {
-    let m = mock(Duration::from_secs(60)).await;
+    let m = mock_with(Duration::from_secs(60)).await;
     let c = client(&m.url());
     fault(
         &m.url(),
@@ -262,7 +191,7 @@ async fn errors_built_in_a_wait_are_scrubbed() {
     )
     .await;
     let e = c
-        .create_invoice_and_wait(&request(100_000), wait())
+        .create_invoice_and_wait(&request(100_000), fast_wait())
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvoiceFailed);
@@ -280,7 +209,7 @@ async fn errors_built_in_a_wait_are_scrubbed() {
 
 #[tokio::test]
 async fn a_success_naming_another_invoice_is_refused() {
-    let m = mock(Duration::from_secs(60)).await;
+    let m = mock_with(Duration::from_secs(60)).await;
     let c = builder(&m.url()).max_retries(0).build().unwrap();
     fault(
         &m.url(),
@@ -291,7 +220,7 @@ async fn a_success_naming_another_invoice_is_refused() {
     let e = c
         .create_invoice_and_wait(
             &request(100_000),
-            wait().timeout(Duration::from_millis(800)),
+            fast_wait().timeout(Duration::from_millis(800)),
         )
         .await
         .unwrap_err();
@@ -306,7 +235,7 @@ async fn a_success_naming_another_invoice_is_refused() {
 
 #[tokio::test]
 async fn excerpts_mask_the_buyers_data() {
-    let m = mock(Duration::ZERO).await;
+    let m = mock_with(Duration::ZERO).await;
     let c = builder(&m.url()).max_retries(0).build().unwrap();
     fault(
         &m.url(),

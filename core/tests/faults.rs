@@ -21,112 +21,29 @@
 //! 13. `d13_*`: the mock's `when: "after"` latency acts before answering late, and the client
 //!     reconciles the retry's 409: one invoice.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sepay_einvoice::{
-    Buyer, Client, ClientBuilder, CreateInvoice, Decimal, ErrorKind, FileType, Job, JobKind,
-    LineItem, ListInvoicesParams, RetryPolicy, TaxRate, WaitOptions,
+    Buyer, Client, CreateInvoice, Decimal, ErrorKind, FileType, Job, JobKind, LineItem,
+    ListInvoicesParams, TaxRate,
 };
-use sepay_einvoice_mock::{MockConfig, MockServer, ACCOUNT_MATBAO};
+use sepay_einvoice_mock::ACCOUNT_MATBAO;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use support::*;
+
 // ---- helpers -----------------------------------------------------------------------------------
 
-/// A mock whose jobs complete at once (`pending_polls: 0` alone completes a job at its first
-/// check only; `pending_time: 0` makes it visible to detail and list calls at once too).
-async fn mock() -> MockServer {
-    MockServer::start(MockConfig {
-        pending_polls: 0,
-        pending_time: Duration::ZERO,
-        ..MockConfig::default()
-    })
-    .await
-    .expect("mock server starts")
-}
-
-/// A client for `url` with short retry backoffs (set `max_retries` after this).
-fn builder(url: &str) -> ClientBuilder {
-    Client::builder()
-        .ignore_env()
-        .client_id("mock_client_id")
-        .client_secret("mock_client_secret")
-        .base_url(url)
-        .retry_policy(RetryPolicy {
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(50),
-            ..RetryPolicy::default()
-        })
-}
-
-fn client(url: &str) -> Client {
-    builder(url).build().expect("client builds")
-}
-
-fn fast_wait() -> WaitOptions {
-    WaitOptions::default()
-        .timeout(Duration::from_secs(10))
-        .poll_intervals(Duration::from_millis(20), Duration::from_millis(50))
-}
-
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
-/// Adds a fault rule; panics when the mock refuses it (a typo must not pass silently).
-async fn fault(url: &str, rule: Value) {
-    let resp = http()
-        .post(format!("{url}/_mock/faults"))
-        .json(&rule)
-        .send()
-        .await
-        .expect("fault call");
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
-    assert!(
-        status.is_success() && body.get("id").is_some(),
-        "the mock refused {rule}: {status} {body}"
-    );
-}
-
-async fn clear_faults(url: &str) {
-    let resp = http()
-        .delete(format!("{url}/_mock/faults"))
-        .send()
-        .await
-        .expect("clear faults");
-    assert!(resp.status().is_success());
-}
-
-async fn get_json(url: &str, path: &str) -> Value {
-    http()
-        .get(format!("{url}/_mock/{path}"))
-        .send()
-        .await
-        .expect("control call")
-        .json()
-        .await
-        .expect("control json")
-}
-
 async fn stats(url: &str) -> Value {
-    get_json(url, "stats").await
-}
-
-/// Every stored invoice with this reference code.
-async fn invoices_with(url: &str, reference: &str) -> usize {
-    let all = get_json(url, "invoices").await;
-    all.as_array()
-        .expect("invoice list")
-        .iter()
-        .filter(|i| i["reference_code"] == reference)
-        .count()
+    control(url, "stats").await
 }
 
 async fn api_invoice_count(url: &str) -> usize {
-    let all = get_json(url, "invoices").await;
+    let all = control(url, "invoices").await;
     all.as_array()
         .expect("invoice list")
         .iter()
@@ -282,8 +199,8 @@ async fn d02_garbled_status_answers_are_retried_inside_the_wait() {
         .create_invoice_and_wait(&request(), fast_wait())
         .await
         .expect("garbled polls do not end the wait");
-    assert_eq!(invoices_with(&url, &inv.reference_code).await, 1);
-    let rules = get_json(&url, "faults").await;
+    assert_eq!(invoices_with(&url, &inv.reference_code).await.len(), 1);
+    let rules = control(&url, "faults").await;
     assert_eq!(
         rules[0]["fired"], 2,
         "both garbled answers were seen: {rules}"
@@ -365,7 +282,7 @@ async fn d02_unusable_tracking_code_is_followed_by_reference_code() {
         .await
         .expect("create_invoice_and_wait is not a Validation error");
     assert_eq!(Some(inv.reference_code.clone()), other.sent_reference.get());
-    assert_eq!(invoices_with(&url, &inv.reference_code).await, 1);
+    assert_eq!(invoices_with(&url, &inv.reference_code).await.len(), 1);
 }
 
 // ---- 3. ambiguous create ---------------------------------------------------------------------------
@@ -399,7 +316,7 @@ async fn d03_ambiguous_create_is_reconciled_by_the_same_object_or_its_code() {
     let job = c.create_invoice(&req).await.expect("reconciled");
     assert_eq!(job.tracking_code, None);
     assert_eq!(job.reference_code, code);
-    assert_eq!(invoices_with(&url, &code).await, 1);
+    assert_eq!(invoices_with(&url, &code).await.len(), 1);
     assert_eq!(api_invoice_count(&url).await, 1);
     assert_eq!(req.sent_reference.get().as_deref(), Some(code.as_str()));
     c.wait_for_status(&job, fast_wait())
@@ -413,7 +330,7 @@ async fn d03_ambiguous_create_is_reconciled_by_the_same_object_or_its_code() {
     assert_ne!(job2.reference_code, code);
     assert!(job2.tracking_code.is_some());
     c.wait_for_status(&job2, fast_wait()).await.expect("second");
-    assert_eq!(invoices_with(&url, &job2.reference_code).await, 1);
+    assert_eq!(invoices_with(&url, &job2.reference_code).await.len(), 1);
     assert_eq!(api_invoice_count(&url).await, 2);
 
     // Passing the code back on a fresh, identical request is reconciled too.
@@ -424,7 +341,7 @@ async fn d03_ambiguous_create_is_reconciled_by_the_same_object_or_its_code() {
     let job3 = c.create_invoice(&again).await.expect("reconciled by code");
     assert_eq!(job3.tracking_code, None);
     assert_eq!(job3.reference_code, code);
-    assert_eq!(invoices_with(&url, &code).await, 1);
+    assert_eq!(invoices_with(&url, &code).await.len(), 1);
     assert_eq!(api_invoice_count(&url).await, 2);
 }
 
@@ -467,7 +384,7 @@ async fn d04_reconciliation_never_adopts_a_different_invoice() {
     );
     assert_eq!(e.reference_code(), Some("ORDER-1"));
     assert_eq!(e.attempts(), 2, "the 409 followed an ambiguous 503: {e:?}");
-    assert_eq!(invoices_with(&url, "ORDER-1").await, 1);
+    assert_eq!(invoices_with(&url, "ORDER-1").await.len(), 1);
     assert_eq!(api_invoice_count(&url).await, 1);
 
     // The same reference with identical content is A itself: reconciled.
@@ -866,7 +783,7 @@ async fn d13_a_late_answer_after_acting_is_reconciled_once() {
         .await
         .expect("the invoice is there");
     assert_eq!(inv.reference_code, job.reference_code);
-    assert_eq!(invoices_with(&url, &inv.reference_code).await, 1);
+    assert_eq!(invoices_with(&url, &inv.reference_code).await.len(), 1);
     assert_eq!(api_invoice_count(&url).await, 1);
 
     // The same through create_invoice_and_wait.
@@ -882,7 +799,7 @@ async fn d13_a_late_answer_after_acting_is_reconciled_once() {
         .await
         .expect("the retry's 409 is reconciled");
     assert_eq!(Some(inv.reference_code.clone()), other.sent_reference.get());
-    assert_eq!(invoices_with(&url, &inv.reference_code).await, 1);
+    assert_eq!(invoices_with(&url, &inv.reference_code).await.len(), 1);
     assert_eq!(api_invoice_count(&url).await, 2);
     drop(mock);
 }
