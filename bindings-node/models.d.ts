@@ -8,6 +8,9 @@ export type Decimal = string
 /** A decimal amount as input: a number, a decimal string (`"0.1"`) or a bigint. */
 export type DecimalInput = number | string | bigint
 
+/** What an adjustment invoice changes (`adjustmentType`). Lines carry only the difference. */
+export type AdjustmentType = 'increase' | 'decrease' | 'combined' | 'info' | (string & {})
+
 /** Whether the buyer is a person or a company. */
 export type BuyerType = 'personal' | 'company' | (string & {})
 
@@ -21,7 +24,7 @@ export type FileType = 'pdf' | 'xml'
 export type InvoiceStatus = 'draft' | 'issued' | 'cancelled' | (string & {})
 
 /** Which stage a job tracks. */
-export type JobKind = 'create' | 'issue' | (string & {})
+export type JobKind = 'create' | 'issue' | 'replace' | 'adjust' | (string & {})
 
 /** State of a create or issue job (the API writes these in Title case). */
 export type JobState = 'Pending' | 'Success' | 'Failed' | (string & {})
@@ -31,6 +34,9 @@ export type LineType = 1 | 2 | 3 | 4
 
 /** How the buyer pays. */
 export type PaymentMethod = 'TM' | 'CK' | 'TM/CK' | 'KHAC' | (string & {})
+
+/** How serious a `Problem` is. */
+export type Severity = 'error' | 'warning' | (string & {})
 
 /** Where an invoice was made. */
 export type Source = 'manual' | 'api' | (string & {})
@@ -141,7 +147,10 @@ export interface Invoice {
   templateCode?: string
   /** Currency (detail only, when the API sends it). */
   currency?: Currency
-  /** Document type: 1 draft, 2 new, 3 cancelled, 4 replacement, … (detail only). */
+  /**
+   * Document type (detail only): 1 draft, 2 new, 3 cancelled, 4 replacement, 5 replaced, 6
+   * increase, 7 decrease, 8 information, 9 increase-decrease adjustment, 10 adjusted.
+   */
   documentType?: number
   /** Tax authority code, once registered (detail only). */
   taxAuthorityCode?: string
@@ -151,6 +160,17 @@ export interface Invoice {
   paymentMethod?: PaymentMethod
   /** Lines (detail only). */
   items?: InvoiceItem[]
+  /** On a replacement or adjustment: the invoice it corrects (detail only; field name inferred). */
+  originalInvoiceReferenceCode?: string
+  /** On an adjustment: what it changes (detail only; field name inferred). */
+  adjustmentType?: AdjustmentType
+  /** On a replaced invoice: the replacement's reference code (detail only; field name inferred). */
+  replacedBy?: string
+  /**
+   * On an adjusted invoice: the adjustments' reference codes, oldest first (detail only; field name
+   * inferred).
+   */
+  adjustedBy?: string[]
 }
 
 /** One line of an invoice as the API returns it (numbers arrive as strings such as `"2.00"`). */
@@ -273,6 +293,26 @@ export interface Paging {
   currentPage: number
   /** Number of pages. */
   pageCount: number
+}
+
+/** Every problem `preflight` found, errors first. */
+export interface Preflight {
+  /** The problems, errors before warnings, each group in field order. */
+  problems: Problem[]
+}
+
+/** One problem found in a request before it is sent. */
+export interface Problem {
+  /** The field's path (`items[0].tax_rate`, `invoiceSeries`). */
+  field: string
+  /** Error (the request would be refused) or warning. */
+  severity: Severity
+  /** The rule's id in the rules table (`series-year`, `vat-8-window`, `account-template`). */
+  rule: string
+  /** What is wrong and what to do. */
+  message: string
+  /** The rule's legal or documentary source (`Circular 78/2021 Art. 4`). */
+  source?: string
 }
 
 /** A provider account as listed by `GET /v1/provider-accounts`. */

@@ -10,12 +10,23 @@ use crate::auth::TokenInfo;
 use crate::config::ClientBuilder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
-    CreateInvoice, FileType, Invoice, InvoiceFile, InvoiceStatus, Job, JobKind, JobState,
-    JobStatus, ListInvoicesParams, ListParams, Page, ProviderAccount, ProviderAccountDetail, Usage,
+    CorrectionWire, CreateInvoice, FileType, Invoice, InvoiceFile, InvoiceStatus, Job, JobKind,
+    JobState, JobStatus, ListInvoicesParams, ListParams, Page, ProviderAccount,
+    ProviderAccountDetail, Usage,
 };
+use crate::preflight::Submission;
 use crate::reconcile::{self, reconciled};
 use crate::transport::{Call, Inner};
 use crate::validate;
+
+/// The API code of a download whose file is not produced yet. **Inferred**: SePay documents no
+/// such answer; peers of this SDK retry an empty file after issuance, and the mock can answer
+/// either way.
+pub const FILE_NOT_READY: &str = "FILE_NOT_READY";
+/// First pause before asking again for a file that is not ready.
+const FILE_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+/// Longest pause between two asks for a file.
+const FILE_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A client for the SePay eInvoice API.
 ///
@@ -106,7 +117,7 @@ impl Client {
         ClientBuilder::default().build()
     }
 
-    fn deadline(&self) -> Instant {
+    pub(crate) fn deadline(&self) -> Instant {
         crate::clock::after(Instant::now(), self.inner.config.call_timeout)
     }
 
@@ -158,19 +169,35 @@ impl Client {
     /// carries the reference code; when the invoice may exist ([`Error::is_ambiguous`]), its
     /// message says how to retry without creating a second one.
     pub async fn create_invoice(&self, req: &CreateInvoice) -> Result<Job> {
+        self.submit(Submission::create(req)).await
+    }
+
+    /// Sends a create, replace or adjust: every local check, the account check, the reference
+    /// code claimed on the request object, then the request with 409 reconciliation.
+    pub(crate) async fn submit(&self, s: Submission<'_>) -> Result<Job> {
         let deadline = self.deadline();
-        let prepared = validate::prepare_create(req)?;
+        let prepared = self.prepare(&s, deadline).await?;
         let reference_code = prepared.reference_code.clone();
-        let call = Call::post(&["v1", "invoices", "create"])
-            .json(&prepared.wire)?
-            .personal_data(&prepared.wire.buyer);
+        let call = match s.original {
+            None => Call::post(s.path).json(&prepared.wire)?,
+            Some(original) => Call::post(s.path).json(&CorrectionWire {
+                invoice: &prepared.wire,
+                original_invoice_reference_code: original,
+                adjustment_type: s.adjustment_type(),
+            })?,
+        }
+        .personal_data(&prepared.wire.buyer);
         let result = match self.inner.execute::<Accepted>(&call, deadline).await {
-            Ok(a) => Ok(accepted_job(JobKind::Create, a, reference_code)),
+            Ok(a) => Ok(accepted_job(s.kind, a, reference_code)),
             Err(e) if e.kind() == ErrorKind::Conflict => {
                 let ours = prepared.sent_before || earlier_attempt_may_have_acted(&e);
                 reconcile::after_conflict(
                     &self.inner,
-                    &prepared.wire,
+                    reconcile::Expected {
+                        wire: &prepared.wire,
+                        kind: s.kind,
+                        original: s.original,
+                    },
                     reference_code,
                     e,
                     ours,
@@ -212,7 +239,8 @@ impl Client {
         }
     }
 
-    /// Asks the API once where a job stands (`GET /v1/invoices/{create|issue}/check/{code}`).
+    /// Asks the API once where a job stands (`GET /v1/invoices/{create|issue}/check/{code}`;
+    /// replacements and adjustments are checked like a create — inferred, see [`check_stage`]).
     /// A reconciled job (no tracking code) is checked through the invoice itself.
     pub async fn check_status(&self, job: &Job) -> Result<JobStatus> {
         self.check_status_until(job, self.deadline()).await
@@ -223,18 +251,14 @@ impl Client {
         job: &Job,
         deadline: Instant,
     ) -> Result<JobStatus> {
-        let stage = match job.kind {
-            JobKind::Create => "create",
-            JobKind::Issue => "issue",
-            JobKind::Other(_) => {
-                return Err(Error::validation(
-                    "job.kind",
-                    format!(
-                        "must be \"create\" or \"issue\", got {:?}",
-                        job.kind.as_str()
-                    ),
-                ))
-            }
+        let Some(stage) = check_stage(&job.kind) else {
+            return Err(Error::validation(
+                "job.kind",
+                format!(
+                    "must be \"create\", \"issue\", \"replace\" or \"adjust\", got {:?}",
+                    job.kind.as_str()
+                ),
+            ));
         };
         let Some(tc) = &job.tracking_code else {
             return self.status_from_invoice(job, deadline).await;
@@ -326,20 +350,54 @@ impl Client {
 
     /// Downloads an issued invoice as PDF or XML (`GET /v1/invoices/{code}/download`), decoded
     /// from base64.
+    ///
+    /// Providers may need a moment after issuance to produce the file: while the answer has empty
+    /// content, or the not-ready code ([`FILE_NOT_READY`], inferred), the SDK asks again with a
+    /// growing pause (0.25 s, doubling to 2 s) within the call's deadline, then fails with
+    /// [`ErrorKind::WaitTimeout`].
     pub async fn download_invoice(
         &self,
         reference_code: &str,
         file_type: FileType,
     ) -> Result<InvoiceFile> {
         validate::code("reference_code", reference_code)?;
+        let deadline = self.deadline();
+        let started = Instant::now();
         let call = Call::get(&["v1", "invoices", reference_code, "download"])
             .query("type", Some(file_type.as_str()))
             .download();
-        let raw: RawFile = self
-            .inner
-            .execute(&call, self.deadline())
-            .await
-            .map_err(|e| e.with_reference_code(Some(reference_code.into())))?;
+        let mut pause = FILE_FIRST_PAUSE;
+        let mut asked = 0u32;
+        let raw: RawFile = loop {
+            asked += 1;
+            let answer = self.inner.execute::<RawFile>(&call, deadline).await;
+            let not_ready = match &answer {
+                Ok(raw) => raw.content.0.is_empty(),
+                Err(e) => e.api_code() == Some(FILE_NOT_READY),
+            };
+            if !not_ready {
+                break answer.map_err(|e| e.with_reference_code(Some(reference_code.into())))?;
+            }
+            if crate::clock::after(Instant::now(), pause) >= deadline {
+                return Err(Error::new(
+                    ErrorKind::WaitTimeout,
+                    format!(
+                        "the {} of invoice {reference_code:?} was still not ready after {asked} requests in {:.1} s (the provider produces files shortly after issuance); download it again later",
+                        file_type.as_str(),
+                        started.elapsed().as_secs_f64()
+                    ),
+                )
+                .with_reference_code(Some(reference_code.into()))
+                .with_elapsed(started.elapsed()));
+            }
+            tracing::debug!(
+                reference_code,
+                asked,
+                "invoice file not ready yet; asking again"
+            );
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(FILE_MAX_PAUSE);
+        };
         let content = raw.content.0;
         let file_type = raw.file_type.unwrap_or(file_type);
         let file_name = raw
@@ -385,6 +443,17 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner::new(config)?),
         })
+    }
+}
+
+/// The check endpoint's stage for a job kind. **Inferred** for replacements and adjustments:
+/// SePay's docs do not show their check endpoint; they answer a `tracking_code` like a create, so
+/// the SDK (and its mock) check them on `/v1/invoices/create/check/{tracking_code}`.
+pub(crate) fn check_stage(kind: &JobKind) -> Option<&'static str> {
+    match kind {
+        JobKind::Create | JobKind::Replace | JobKind::Adjust => Some("create"),
+        JobKind::Issue => Some("issue"),
+        JobKind::Other(_) => None,
     }
 }
 

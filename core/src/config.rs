@@ -89,7 +89,16 @@ pub(crate) struct Config {
     pub user_agent: String,
     pub max_response_bytes: usize,
     pub max_download_bytes: usize,
+    /// Check requests against the provider account before sending.
+    pub account_checks: bool,
+    /// How long a provider account read for those checks is reused.
+    pub account_cache_ttl: Duration,
+    /// Extendable rules' warnings are errors.
+    pub strict_rules: bool,
 }
+
+/// How long a provider account read for the pre-send checks is reused (5 minutes).
+pub const DEFAULT_ACCOUNT_CACHE_TTL: Duration = Duration::from_secs(300);
 
 /// Builds a [`crate::Client`]. Unset credentials and settings fall back to the environment
 /// variables [`ENV_CLIENT_ID`], [`ENV_CLIENT_SECRET`], [`ENV_ENVIRONMENT`] and [`ENV_BASE_URL`].
@@ -108,6 +117,9 @@ pub struct ClientBuilder {
     binding: Option<String>,
     app_info: Option<String>,
     ignore_env: bool,
+    no_account_checks: bool,
+    account_cache_ttl: Option<Duration>,
+    strict_rules: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -132,6 +144,30 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// Whether a create, replace or adjust is first checked against its provider account
+    /// (active; the template/series pair is one of its templates; the invoice is not dated before
+    /// the tax authority's approval). On by default; the account is read at most once per
+    /// [`ClientBuilder::account_cache_ttl`]. When it cannot be read, the request is sent anyway
+    /// and the API decides.
+    pub fn account_checks(mut self, on: bool) -> Self {
+        self.no_account_checks = !on;
+        self
+    }
+
+    /// How long a provider account read for the pre-send checks is reused (default
+    /// [`DEFAULT_ACCOUNT_CACHE_TTL`]).
+    pub fn account_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.account_cache_ttl = Some(ttl);
+        self
+    }
+
+    /// Strict mode: rules whose legal basis may be extended (the 8 % VAT window) are errors
+    /// instead of warnings.
+    pub fn strict_rules(mut self, on: bool) -> Self {
+        self.strict_rules = on;
+        self
+    }
+
     /// The client id issued by SePay.
     pub fn client_id(mut self, id: impl Into<String>) -> Self {
         self.client_id = Some(id.into());
@@ -293,6 +329,9 @@ impl ClientBuilder {
             max_download_bytes: self
                 .max_download_bytes
                 .unwrap_or(DEFAULT_MAX_DOWNLOAD_BYTES),
+            account_checks: !self.no_account_checks,
+            account_cache_ttl: self.account_cache_ttl.unwrap_or(DEFAULT_ACCOUNT_CACHE_TTL),
+            strict_rules: self.strict_rules,
         })
     }
 }

@@ -42,6 +42,9 @@ pub enum ErrorKind {
     InvoiceFailed,
     /// The wait deadline passed while the job was still `Pending`.
     WaitTimeout,
+    /// A replacement or adjustment refused because of its original (already replaced, not
+    /// issued, another provider account, cancelled); `api_code` says which.
+    CorrectionRefused,
 }
 
 impl ErrorKind {
@@ -63,6 +66,7 @@ impl ErrorKind {
             ErrorKind::Decode => "Decode",
             ErrorKind::InvoiceFailed => "InvoiceFailed",
             ErrorKind::WaitTimeout => "WaitTimeout",
+            ErrorKind::CorrectionRefused => "CorrectionRefused",
         }
     }
 
@@ -84,6 +88,7 @@ impl ErrorKind {
             ErrorKind::Decode => "DECODE",
             ErrorKind::InvoiceFailed => "INVOICE_FAILED",
             ErrorKind::WaitTimeout => "WAIT_TIMEOUT",
+            ErrorKind::CorrectionRefused => "CORRECTION_REFUSED",
         }
     }
 
@@ -100,25 +105,14 @@ impl ErrorKind {
                 | ErrorKind::Unprocessable
                 | ErrorKind::RateLimited
                 | ErrorKind::Server
+                | ErrorKind::CorrectionRefused
         )
     }
 
     /// The kind for an API `error.code` the SDK knows, whatever the HTTP status it came with
     /// (the docs say to branch on the code). `None` for codes that carry no more than the status.
     pub fn from_api_code(api_code: &str) -> Option<ErrorKind> {
-        Some(match api_code {
-            "QUOTA_EXCEEDED" | "QUOTA_HAS_BEEN_USERD_UP" => ErrorKind::QuotaExceeded,
-            "EINVOICE_DOCUMENT_EXISTED" => ErrorKind::Conflict,
-            "UNAUTHORIZED" => ErrorKind::Authentication,
-            "PERMISSION_DENIED" | "BILLING_IS_UNPAID" => ErrorKind::PermissionDenied,
-            "REGISTRATION_NOT_TAX_APPROVED"
-            | "INVOICE_DATE_BEFORE_TAX_APPROVAL"
-            | "REGISTRATION_NOT_COMPLETE"
-            | "VALIDATION_ERROR" => ErrorKind::Unprocessable,
-            "NOT_FOUND" => ErrorKind::NotFound,
-            "TOO_MANY_REQUESTS" => ErrorKind::RateLimited,
-            _ => return None,
-        })
+        crate::catalogue::lookup(api_code).map(|e| e.kind)
     }
 
     /// The kind for an HTTP error status and API `error.code`: a known code wins, else the status.
@@ -191,6 +185,7 @@ struct Inner {
     job: Option<Job>,
     last_status: Option<JobStatus>,
     history: Vec<Attempt>,
+    problems: Vec<crate::model::Problem>,
     ambiguous: bool,
     source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
@@ -216,6 +211,7 @@ impl Error {
                 job: None,
                 last_status: None,
                 history: Vec::new(),
+                problems: Vec::new(),
                 ambiguous: false,
                 source: None,
             }),
@@ -299,6 +295,11 @@ impl Error {
     pub fn history(&self) -> &[Attempt] {
         &self.inner.history
     }
+    /// For validation errors: every problem found in the request (the first error is the
+    /// error's own field and message), warnings included. Empty for other errors.
+    pub fn problems(&self) -> &[crate::model::Problem] {
+        &self.inner.problems
+    }
     /// Whether the server may have acted on the call although it failed: an attempt's outcome
     /// is unknown (the connection dropped, an attempt timed out, the answer was a 5xx or could
     /// not be read). For a create, the invoice may exist: retry with the same request object or
@@ -307,8 +308,12 @@ impl Error {
         self.inner.ambiguous || self.inner.history.iter().any(|a| a.ambiguous)
     }
 
-    /// Whether retrying the same call later could succeed.
+    /// Whether retrying the same call later could succeed: by the API code's catalogue entry
+    /// when it has one, else by kind.
     pub fn is_retryable(&self) -> bool {
+        if let Some(info) = self.api_code().and_then(crate::catalogue::lookup) {
+            return info.retryable;
+        }
         matches!(
             self.kind(),
             ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::Server | ErrorKind::RateLimited
@@ -368,6 +373,10 @@ impl Error {
         self.inner.source = Some(std::sync::Arc::new(source));
         self
     }
+    pub(crate) fn with_problems(mut self, problems: Vec<crate::model::Problem>) -> Self {
+        self.inner.problems = problems;
+        self
+    }
     pub(crate) fn with_field(mut self, field: Option<String>) -> Self {
         self.inner.field = field;
         self
@@ -375,6 +384,13 @@ impl Error {
     pub(crate) fn with_ambiguous(mut self, ambiguous: bool) -> Self {
         self.inner.ambiguous = ambiguous;
         self
+    }
+    /// Appends the catalogue's advice for the API code, when it has an entry.
+    pub(crate) fn with_catalogue_advice(self) -> Self {
+        match self.api_code().and_then(crate::catalogue::lookup) {
+            Some(info) => self.with_advice(info.advice),
+            None => self,
+        }
     }
     /// Appends a sentence to the message (advice on what to do next).
     pub(crate) fn with_advice(mut self, advice: &str) -> Self {

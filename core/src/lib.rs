@@ -54,17 +54,22 @@
 //! ```
 #![deny(missing_docs)]
 
+mod account;
 mod auth;
 mod body;
+pub mod catalogue;
 mod client;
 mod clock;
 mod config;
+mod corrections;
 mod error;
 pub mod model;
 mod paginate;
+mod preflight;
 mod reconcile;
 pub mod redact;
 mod retry;
+pub mod rules;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod totals;
@@ -73,12 +78,13 @@ pub mod validate;
 mod wait;
 
 pub use auth::TokenInfo;
-pub use client::Client;
+pub use client::{Client, FILE_NOT_READY};
 pub use config::{
-    ClientBuilder, Environment, DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_BASE_URL,
-    ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT,
+    ClientBuilder, Environment, DEFAULT_ACCOUNT_CACHE_TTL, DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT,
 };
+pub use corrections::{ADJUST_PATH, REPLACE_PATH};
 pub use error::{Attempt, Error, ErrorKind, Result};
 pub use model::*;
 pub use paginate::InvoiceStream;

@@ -241,6 +241,25 @@ fn compare_line(i: usize, r: &crate::model::LineItem, x: &InvoiceItem) -> Option
     None
 }
 
+/// A correction's existing invoice must correct the same original, when it says which.
+fn same_original(expected: &Expected<'_>, inv: &Invoice) -> std::result::Result<(), Mismatch> {
+    match (
+        expected.original,
+        inv.original_invoice_reference_code.as_deref(),
+    ) {
+        (Some(want), Some(got)) if want != got => Err(Mismatch {
+            field: "original_invoice_reference_code".into(),
+            detail: format!("this request corrects {want:?}, the existing invoice {got:?}"),
+        }),
+        // A correction's code on a plain invoice (or the reverse) is another invoice.
+        (None, Some(_)) | (Some(_), None) if inv.document_type.is_some() => Err(Mismatch {
+            field: "original_invoice_reference_code".into(),
+            detail: "one is a correction of another invoice and the other is not".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A job that follows an invoice by its reference code (no tracking code).
 pub(crate) fn reconciled(kind: JobKind, reference_code: String) -> Job {
     Job {
@@ -281,12 +300,22 @@ async fn existing(
     }
 }
 
+/// What the request that met a 409 was.
+pub(crate) struct Expected<'a> {
+    /// The invoice as sent.
+    pub wire: &'a CreateInvoice,
+    /// Create, replace or adjust.
+    pub kind: JobKind,
+    /// A correction's original.
+    pub original: Option<&'a str>,
+}
+
 /// Turns a create's 409 into the existing invoice's job once that invoice is seen to match the
 /// request, or an error that explains itself. `ours`: this request may have sent the code
 /// before (an earlier attempt of this call was ambiguous, or the same object was sent before).
 pub(crate) async fn after_conflict(
     inner: &Arc<Inner>,
-    wire: &CreateInvoice,
+    expected: Expected<'_>,
     reference_code: String,
     conflict: Error,
     ours: bool,
@@ -308,13 +337,15 @@ pub(crate) async fn after_conflict(
             "a create with reference code {reference_code:?} is still being processed, so it cannot be compared with this request yet; retry later with the same request object or reference code (never a new one, which would create a second invoice)"
         )));
     };
-    if let Err(m) = compare(wire, &existing) {
+    let wire = expected.wire;
+    let compared = compare(wire, &existing).and_then(|()| same_original(&expected, &existing));
+    if let Err(m) = compared {
         return Err(conflict.with_field(Some(m.field.clone())).with_advice(&format!(
             "reference code {reference_code:?} already names a different invoice: {} differs ({}); check it with get_invoice({reference_code:?}) — only a different sale needs a new reference code",
             m.field, m.detail
         )));
     }
-    let job = reconciled(JobKind::Create, reference_code.clone());
+    let job = reconciled(expected.kind, reference_code.clone());
     match (&existing.status, wire.is_draft) {
         (InvoiceStatus::Issued, _) | (InvoiceStatus::Draft, true) => {
             tracing::warn!(
@@ -396,6 +427,10 @@ mod tests {
                 tax_rate: Some(d("10.00")),
                 ..Default::default()
             }],
+            original_invoice_reference_code: None,
+            adjustment_type: None,
+            replaced_by: None,
+            adjusted_by: Vec::new(),
         }
     }
 

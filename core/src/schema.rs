@@ -97,6 +97,8 @@ pub fn model() -> Value {
         g.subschema_for::<crate::TokenInfo>();
         g.subschema_for::<crate::Totals>();
         g.subschema_for::<FileType>();
+        g.subschema_for::<Preflight>();
+        g.subschema_for::<AdjustmentType>();
     });
     // A type used both ways (the buyer, the enumerations) keeps its request form.
     let mut defs: std::collections::BTreeMap<String, Value> = responses.into_iter().collect();

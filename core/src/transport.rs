@@ -238,6 +238,7 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) http: reqwest::Client,
     pub(crate) tokens: TokenCache,
+    pub(crate) accounts: crate::account::AccountCache,
 }
 
 /// rustls needs a process-wide crypto provider; install ring's once (an `Err` means another
@@ -270,6 +271,7 @@ impl Inner {
             config,
             http,
             tokens: TokenCache::default(),
+            accounts: crate::account::AccountCache::default(),
         })
     }
 
@@ -705,7 +707,8 @@ fn decode<T: DeserializeOwned>(raw: &RawResponse) -> std::result::Result<T, Deco
                 )
                 .with_status(raw.status.as_u16())
                 .with_api_code(err.code)
-                .with_request_id(raw.request_id.clone()),
+                .with_request_id(raw.request_id.clone())
+                .with_catalogue_advice(),
             ));
         }
     }
@@ -763,7 +766,8 @@ fn api_error(raw: &RawResponse) -> Error {
         .with_status(status)
         .with_api_code(code)
         .with_request_id(raw.request_id.clone())
-        .with_retry_after(raw.retry_after);
+        .with_retry_after(raw.retry_after)
+        .with_catalogue_advice();
     if unreadable {
         e = e.with_excerpt(excerpt(&raw.body));
     }

@@ -99,7 +99,7 @@ impl WaitOptions {
         self
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         if self.timeout.is_zero() {
             return Err(Error::validation("timeout", "must be greater than zero"));
         }

@@ -15,6 +15,7 @@ const MIXINS: &[(&str, &str)] = &[
     ("CreateInvoice", "_CreateInvoiceMixin"),
     ("Job", "_JobMixin"),
     ("JobStatus", "_JobStatusMixin"),
+    ("Preflight", "_PreflightMixin"),
 ];
 
 /// Python member names that are not the Rust variant's name in upper snake case.
@@ -172,10 +173,14 @@ fn annotation(m: &Model, s: &Struct, f: &Field) -> Result<(String, Option<String
         ),
         (Ty::Struct(t), false) if f.nullable => (opt(t), Some("None".into())),
         (Ty::Struct(t), false) => (t.clone(), None),
+        (Ty::Array(inner), false) if **inner == Ty::String => (
+            "List[str]".into(),
+            (f.default.is_some() || !f.required).then(|| "field(default_factory=list)".into()),
+        ),
         (Ty::Array(inner), _) => {
             let Ty::Struct(t) = inner.as_ref() else {
                 return Err(format!(
-                    "{}.{}: arrays of scalars are not supported",
+                    "{}.{}: arrays of scalars other than strings in answers are not supported",
                     s.name, f.wire
                 ));
             };
@@ -231,6 +236,7 @@ fn decoder(m: &Model, s: &Struct, f: &Field) -> String {
         Ty::Struct(t) => format!("{t}._from_json({v} or {{}})"),
         Ty::Array(inner) => match inner.as_ref() {
             Ty::Struct(t) => format!("[{t}._from_json(i) for i in {v} or []]"),
+            Ty::String => format!("[str(i) for i in {v} or []]"),
             _ => "[]".into(),
         },
     }
@@ -370,6 +376,7 @@ from ._model_base import (
     _JobMixin,
     _JobStatusMixin,
     _Model,
+    _PreflightMixin,
     _StrEnum,
     _date,
     _dec,

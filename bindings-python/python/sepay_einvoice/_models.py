@@ -21,6 +21,7 @@ from ._model_base import (
     _JobMixin,
     _JobStatusMixin,
     _Model,
+    _PreflightMixin,
     _StrEnum,
     _date,
     _dec,
@@ -29,6 +30,19 @@ from ._model_base import (
     _nested,
     _str,
 )
+
+
+class AdjustmentType(_StrEnum):
+    """What an adjustment invoice changes (``adjustment_type``). Lines carry only the difference."""
+
+    #: Raises amounts: every line's amount is positive.
+    INCREASE = "increase"
+    #: Lowers amounts: every priced line's amount is negative (a negative ``unit_price``).
+    DECREASE = "decrease"
+    #: Raises some lines and lowers others (each line signed).
+    COMBINED = "combined"
+    #: Corrects information only (names, codes, addresses): no amount changes.
+    INFO = "info"
 
 
 class BuyerType(_StrEnum):
@@ -78,6 +92,10 @@ class JobKind(_StrEnum):
     CREATE = "create"
     #: ``POST /v1/invoices/issue``.
     ISSUE = "issue"
+    #: ``POST /v1/invoices/replace``: a replacement invoice (checked like a create).
+    REPLACE = "replace"
+    #: ``POST /v1/invoices/adjust``: an adjustment invoice (checked like a create).
+    ADJUST = "adjust"
 
 
 class JobState(_StrEnum):
@@ -115,6 +133,16 @@ class PaymentMethod(_StrEnum):
     CASH_OR_TRANSFER = "TM/CK"
     #: ``KHAC``: other.
     OTHER = "KHAC"
+
+
+class Severity(_StrEnum):
+    """How serious a ``Problem`` is."""
+
+    #: The request would be refused: it is not sent.
+    ERROR = "error"
+    #: Likely a mistake, or a rule whose legal basis may have been extended: sent anyway (an
+    #: error in strict mode).
+    WARNING = "warning"
 
 
 class Source(_StrEnum):
@@ -374,7 +402,8 @@ class Invoice(_Model):
     template_code: Optional[str] = None
     #: Currency (detail only, when the API sends it).
     currency: Union[Currency, str, None] = None
-    #: Document type: 1 draft, 2 new, 3 cancelled, 4 replacement, … (detail only).
+    #: Document type (detail only): 1 draft, 2 new, 3 cancelled, 4 replacement, 5 replaced, 6
+    #: increase, 7 decrease, 8 information, 9 increase-decrease adjustment, 10 adjusted.
     document_type: Optional[int] = None
     #: Tax authority code, once registered (detail only).
     tax_authority_code: Optional[str] = None
@@ -384,6 +413,17 @@ class Invoice(_Model):
     payment_method: Union[PaymentMethod, str, None] = None
     #: Lines (detail only).
     items: List[InvoiceItem] = field(default_factory=list)
+    #: On a replacement or adjustment: the invoice it corrects (detail only; field name
+    #: inferred).
+    original_invoice_reference_code: Optional[str] = None
+    #: On an adjustment: what it changes (detail only; field name inferred).
+    adjustment_type: Union[AdjustmentType, str, None] = None
+    #: On a replaced invoice: the replacement's reference code (detail only; field name
+    #: inferred).
+    replaced_by: Optional[str] = None
+    #: On an adjusted invoice: the adjustments' reference codes, oldest first (detail only;
+    #: field name inferred).
+    adjusted_by: List[str] = field(default_factory=list)
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Invoice:
@@ -408,6 +448,10 @@ class Invoice(_Model):
             provider_status=_str(data.get("provider_status")),
             payment_method=_enum(PaymentMethod, data.get("payment_method")),
             items=[InvoiceItem._from_json(i) for i in data.get("items") or []],
+            original_invoice_reference_code=_str(data.get("original_invoice_reference_code")),
+            adjustment_type=_enum(AdjustmentType, data.get("adjustment_type")),
+            replaced_by=_str(data.get("replaced_by")),
+            adjusted_by=[str(i) for i in data.get("adjusted_by") or []],
         )
 
 
@@ -531,6 +575,47 @@ class Paging(_Model):
 
 
 @dataclass(repr=False)
+class Problem(_Model):
+    """One problem found in a request before it is sent."""
+
+    #: The field's path (``items[0].tax_rate``, ``invoice_series``).
+    field: str
+    #: Error (the request would be refused) or warning.
+    severity: Union[Severity, str]
+    #: The rule's id in the rules table (``series-year``, ``vat-8-window``,
+    #: ``account-template``).
+    rule: str
+    #: What is wrong and what to do.
+    message: str
+    #: The rule's legal or documentary source (``Circular 78/2021 Art. 4``).
+    source: Optional[str] = None
+
+    @classmethod
+    def _from_json(cls, data: Mapping[str, Any]) -> Problem:
+        return cls(
+            field=str(data.get("field", "")),
+            severity=_enum(Severity, data.get("severity")) or "",
+            rule=str(data.get("rule", "")),
+            message=str(data.get("message", "")),
+            source=_str(data.get("source")),
+        )
+
+
+@dataclass(repr=False)
+class Preflight(_PreflightMixin, _Model):
+    """Every problem ``preflight`` found, errors first."""
+
+    #: The problems, errors before warnings, each group in field order.
+    problems: List[Problem]
+
+    @classmethod
+    def _from_json(cls, data: Mapping[str, Any]) -> Preflight:
+        return cls(
+            problems=[Problem._from_json(i) for i in data.get("problems") or []],
+        )
+
+
+@dataclass(repr=False)
 class ProviderAccount(_Model):
     """A provider account as listed by ``GET /v1/provider-accounts``."""
 
@@ -638,6 +723,7 @@ class Usage(_Model):
 CreateInvoiceLike = Union[CreateInvoice, Mapping[str, Any]]
 
 __all__ = [
+    "AdjustmentType",
     "Buyer",
     "BuyerType",
     "CreateInvoice",
@@ -658,8 +744,11 @@ __all__ = [
     "Money",
     "Paging",
     "PaymentMethod",
+    "Preflight",
+    "Problem",
     "ProviderAccount",
     "ProviderAccountDetail",
+    "Severity",
     "Source",
     "TaxRate",
     "TokenInfo",

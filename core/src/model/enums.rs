@@ -207,6 +207,35 @@ string_enum! {
         Create = "create",
         /// `POST /v1/invoices/issue`.
         Issue = "issue",
+        /// `POST /v1/invoices/replace`: a replacement invoice (checked like a create).
+        Replace = "replace",
+        /// `POST /v1/invoices/adjust`: an adjustment invoice (checked like a create).
+        Adjust = "adjust",
+    }
+}
+
+string_enum! {
+    /// What an adjustment invoice changes (`adjustment_type`). Lines carry only the difference.
+    AdjustmentType {
+        /// Raises amounts: every line's amount is positive.
+        Increase = "increase",
+        /// Lowers amounts: every priced line's amount is negative (a negative `unit_price`).
+        Decrease = "decrease",
+        /// Raises some lines and lowers others (each line signed).
+        Combined = "combined",
+        /// Corrects information only (names, codes, addresses): no amount changes.
+        Info = "info",
+    }
+}
+
+string_enum! {
+    /// How serious a [`crate::Problem`] is.
+    Severity {
+        /// The request would be refused: it is not sent.
+        Error = "error",
+        /// Likely a mistake, or a rule whose legal basis may have been extended: sent anyway
+        /// (an error in strict mode).
+        Warning = "warning",
     }
 }
 

@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::enums::{BuyerType, Currency, InvoiceStatus, LineType, PaymentMethod, Source, TaxRate};
+use super::enums::{
+    AdjustmentType, BuyerType, Currency, InvoiceStatus, LineType, PaymentMethod, Source, TaxRate,
+};
 use super::money::{de_opt_decimal, de_opt_decimal_strict, ser_opt_number};
 use super::reference::SentReference;
 use crate::redact::mask_opt;
@@ -383,7 +385,8 @@ pub struct Invoice {
     /// Currency (detail only, when the API sends it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
-    /// Document type: 1 draft, 2 new, 3 cancelled, 4 replacement, … (detail only).
+    /// Document type (detail only): 1 draft, 2 new, 3 cancelled, 4 replacement, 5 replaced,
+    /// 6 increase, 7 decrease, 8 information, 9 increase-decrease adjustment, 10 adjusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_type: Option<i64>,
     /// Tax authority code, once registered (detail only).
@@ -398,6 +401,19 @@ pub struct Invoice {
     /// Lines (detail only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<InvoiceItem>,
+    /// On a replacement or adjustment: the invoice it corrects (detail only; field name inferred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_invoice_reference_code: Option<String>,
+    /// On an adjustment: what it changes (detail only; field name inferred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustment_type: Option<AdjustmentType>,
+    /// On a replaced invoice: the replacement's reference code (detail only; field name inferred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+    /// On an adjusted invoice: the adjustments' reference codes, oldest first (detail only; field
+    /// name inferred).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjusted_by: Vec<String>,
 }
 
 fn unknown_status() -> InvoiceStatus {

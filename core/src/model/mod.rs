@@ -1,21 +1,26 @@
 //! Typed requests and responses of the SePay eInvoice API.
 
+mod correction;
 mod enums;
 mod invoice;
 mod job;
 pub(crate) mod money;
 mod page;
+mod preflight;
 mod provider;
 mod reference;
 mod usage;
 
+pub(crate) use correction::CorrectionWire;
+pub use correction::{AdjustInvoice, ReplaceInvoice};
 pub use enums::{
-    BuyerType, Currency, FileType, InvoiceStatus, JobKind, JobState, LineType, PaymentMethod,
-    Source, TaxRate,
+    AdjustmentType, BuyerType, Currency, FileType, InvoiceStatus, JobKind, JobState, LineType,
+    PaymentMethod, Severity, Source, TaxRate,
 };
 pub use invoice::{Buyer, CreateInvoice, Invoice, InvoiceItem, LineItem};
 pub use job::{Job, JobStatus};
 pub use page::{ListInvoicesParams, ListParams, Page, Paging};
+pub use preflight::{Preflight, Problem};
 pub use provider::{InvoiceTemplate, ProviderAccount, ProviderAccountDetail};
 pub(crate) use reference::Claim;
 pub use reference::SentReference;

@@ -4,7 +4,9 @@
 //! or a date ("must not be negative, got -5").
 
 mod code;
+mod correction;
 mod date;
+pub(crate) mod findings;
 mod json;
 mod limits;
 mod tax_code;
@@ -13,9 +15,11 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
-use crate::model::{Claim, CreateInvoice, LineType};
+use crate::model::{AdjustmentType, Claim, CreateInvoice, LineType};
+use findings::Findings;
 
 pub(crate) use code::{code, is_safe_segment, paging};
+pub use correction::line_difference;
 pub use date::{format_issued_date, ISSUED_DATE_FORMAT};
 pub(crate) use date::{now_in_vietnam, parse_issued_date};
 pub use json::describe_serde_error;
@@ -26,28 +30,36 @@ fn decimal_places(d: &Decimal) -> u32 {
     d.normalize().scale()
 }
 
-/// Checks an amount: not negative, at most [`MAX_AMOUNT`], at most `places` decimals.
-fn amount(field: &str, v: &Option<Decimal>, places: u32) -> Result<()> {
-    let Some(d) = v else { return Ok(()) };
-    if d.is_sign_negative() && !d.is_zero() {
-        return Err(Error::validation(
+/// What a request is for: an adjustment's lines are signed differences, the others' are not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose<'a> {
+    /// `POST /v1/invoices/create`.
+    Create,
+    /// `POST /v1/invoices/replace`.
+    Replace,
+    /// `POST /v1/invoices/adjust` of this type.
+    Adjust(&'a AdjustmentType),
+}
+
+/// Checks an amount: not negative (unless `signed`), at most [`MAX_AMOUNT`] in size, at most
+/// `places` decimals.
+fn amount(f: &mut Findings, field: &str, v: &Option<Decimal>, places: u32, signed: bool) {
+    let Some(d) = v else { return };
+    if d.is_sign_negative() && !d.is_zero() && !signed {
+        f.error(field, "amount", format!("must not be negative, got {d}"));
+    } else if d.abs() > MAX_AMOUNT {
+        f.error(
             field,
-            format!("must not be negative, got {d}"),
-        ));
-    }
-    if *d > MAX_AMOUNT {
-        return Err(Error::validation(
-            field,
+            "amount",
             format!("is too large: at most {MAX_AMOUNT}"),
-        ));
-    }
-    if decimal_places(d) > places {
-        return Err(Error::validation(
+        );
+    } else if decimal_places(d) > places {
+        f.error(
             field,
+            "amount",
             format!("may have at most {places} decimal places, got {d}"),
-        ));
+        );
     }
-    Ok(())
 }
 
 fn email_ok(s: &str) -> bool {
@@ -64,6 +76,13 @@ fn email_ok(s: &str) -> bool {
     }
 }
 
+/// A request that passed every local check, normalised for the wire (no reference code yet).
+#[derive(Debug)]
+pub(crate) struct Checked {
+    /// `issued_date` normalised and lines numbered.
+    pub wire: CreateInvoice,
+}
+
 /// A create request ready for the wire.
 #[derive(Debug)]
 pub(crate) struct Prepared {
@@ -78,145 +97,62 @@ pub(crate) struct Prepared {
 }
 
 /// Checks a create request and returns the form that goes on the wire, remembering its
-/// reference code on the request object.
-pub(crate) fn prepare_create(req: &CreateInvoice) -> Result<Prepared> {
-    prepare_create_at(req, now_in_vietnam())
+/// reference code on the request object (the client adds the account checks in between).
+#[cfg(test)]
+pub(crate) fn prepare_create_at(req: &CreateInvoice, now: NaiveDateTime) -> Result<Prepared> {
+    let checked = check(req, Purpose::Create, now, false)?;
+    claim(req, checked, serde_json::Map::new())
 }
 
-pub(crate) fn prepare_create_at(req: &CreateInvoice, now: NaiveDateTime) -> Result<Prepared> {
+/// Every local problem of a request: structure, then the dated rules at the invoice's date.
+pub(crate) fn findings(
+    req: &CreateInvoice,
+    purpose: Purpose<'_>,
+    now: NaiveDateTime,
+    strict: bool,
+) -> (Findings, CreateInvoice, Option<NaiveDateTime>) {
+    let mut f = Findings::default();
     let mut out = req.clone();
-    if let Some(r) = &out.reference_code {
-        code("reference_code", r)?;
+    let issued = structure(&mut f, &mut out, purpose, now);
+    if let Some(issued) = issued {
+        crate::rules::check(&mut f, &out, issued.date(), strict);
     }
-    for (field, v) in [
-        ("provider_account_id", &out.provider_account_id),
-        ("template_code", &out.template_code),
-        ("invoice_series", &out.invoice_series),
-    ] {
-        if v.trim().is_empty() {
-            return Err(Error::validation(field, "is required"));
-        }
-    }
-    limits::check_strings(&out)?;
-    let issued = parse_issued_date(&out.issued_date)?;
-    if issued > now {
-        return Err(Error::validation(
-            "issued_date",
-            format!(
-                "must not be in the future: {} is after the current time in Vietnam ({})",
-                format_issued_date(issued),
-                format_issued_date(now)
-            ),
-        ));
-    }
-    out.issued_date = format_issued_date(issued);
-    if !out.currency.is_known() {
-        return Err(Error::validation("currency", "must be VND, USD or CAD"));
-    }
-    if let Some(pm) = &out.payment_method {
-        if !pm.is_known() {
-            return Err(Error::validation(
-                "payment_method",
-                "must be TM, CK, TM/CK or KHAC",
-            ));
-        }
-    }
-    check_buyer(&out)?;
-    if out.items.is_empty() {
-        return Err(Error::validation("items", "must contain at least one line"));
-    }
-    if out.items.len() > limits::MAX_LINES {
-        return Err(Error::validation(
-            "items",
-            format!("may hold at most {} lines", limits::MAX_LINES),
-        ));
-    }
-    for (i, item) in out.items.iter_mut().enumerate() {
-        let at = |f: &str| format!("items[{i}].{f}");
-        if item.line_number.is_none() {
-            item.line_number = Some(i as u32 + 1);
-        }
-        if item.line_number == Some(0) {
-            return Err(Error::validation(at("line_number"), "must be 1 or more"));
-        }
-        if !item.line_type.is_known() {
-            return Err(Error::validation(
-                at("line_type"),
-                format!(
-                    "must be 1 (normal), 2 (promotion), 3 (discount) or 4 (note), got {}",
-                    item.line_type
-                ),
-            ));
-        }
-        if item.item_name.trim().is_empty() {
-            return Err(Error::validation(at("item_name"), "is required"));
-        }
-        amount(&at("quantity"), &item.quantity, MAX_QUANTITY_PLACES)?;
-        for (f, v) in [
-            ("unit_price", &item.unit_price),
-            ("discount_amount", &item.discount_amount),
-            (
-                "before_discount_and_tax_amount",
-                &item.before_discount_and_tax_amount,
-            ),
-            ("amount", &item.amount),
-        ] {
-            amount(&at(f), v, limits::MAX_AMOUNT_PLACES)?;
-        }
-        if let Some(p) = &item.discount_tax {
-            if *p < Decimal::ZERO || *p > Decimal::ONE_HUNDRED {
-                return Err(Error::validation(
-                    at("discount_tax"),
-                    format!("is a percentage and must be between 0 and 100, got {p}"),
-                ));
-            }
-            amount(
-                &at("discount_tax"),
-                &item.discount_tax,
-                limits::MAX_AMOUNT_PLACES,
-            )?;
-        }
-        if let (Some(d), Some(price)) = (item.discount_amount, item.unit_price) {
-            let gross = item.quantity.unwrap_or(Decimal::ONE).saturating_mul(price);
-            if matches!(item.line_type, LineType::Normal | LineType::Promotion) && d > gross {
-                return Err(Error::validation(
-                    at("discount_amount"),
-                    format!("is larger than the line's quantity × unit_price ({gross})"),
-                ));
-            }
-        }
-        if let Some(rate) = item.tax_rate {
-            if !rate.is_known() {
-                return Err(Error::validation(
-                    at("tax_rate"),
-                    format!("must be one of -2, -1, 0, 5, 8, 10, got {rate}"),
-                ));
-            }
-        }
-        if item.line_type == LineType::Note && (item.unit_price.is_some_and(|p| !p.is_zero())) {
-            return Err(Error::validation(
-                at("unit_price"),
-                "a note line (line_type 4) has no price",
-            ));
-        }
-    }
-    if let Some(t) = &out.total_amount {
-        if !t.fract().is_zero() {
-            return Err(Error::validation(
-                "total_amount",
-                format!("must be a whole number, got {t}"),
-            ));
-        }
-        amount("total_amount", &out.total_amount, 0)?;
-    }
+    (f, out, issued)
+}
+
+/// Runs every local check; `Err` names the first error and carries every problem.
+#[cfg(test)]
+pub(crate) fn check(
+    req: &CreateInvoice,
+    purpose: Purpose<'_>,
+    now: NaiveDateTime,
+    strict: bool,
+) -> Result<Checked> {
+    let (f, wire, _) = findings(req, purpose, now, strict);
+    f.into_result()?;
+    Ok(Checked { wire })
+}
+
+/// Takes the reference code for a checked request: the caller's own, or the one the SDK keeps on
+/// the request object (generated on the first send). `extra`: what else identifies the request
+/// (a correction's original), so changing it after a send is refused like any other change.
+pub(crate) fn claim(
+    req: &CreateInvoice,
+    checked: Checked,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<Prepared> {
+    let mut out = checked.wire;
     // The code is chosen last, once nothing more can be refused: a request that never leaves
     // does not take one. A caller's own code is used as given and never remembered.
     let (reference_code, sent_before, sent) = match &out.reference_code {
         Some(r) => (r.clone(), false, None),
         None => {
-            let payload = serde_json::to_value(&out).map_err(|e| {
+            let mut payload = serde_json::to_value(&out).map_err(|e| {
                 Error::validation("(root)", format!("cannot be written as JSON: {e}"))
             })?;
+            if let serde_json::Value::Object(m) = &mut payload {
+                m.extend(extra);
+            }
             match req.sent_reference.claim(payload) {
                 Claim::Code { code, again } => (code, again, Some(req.sent_reference.shared())),
                 Claim::Changed { code, field } => {
@@ -241,19 +177,200 @@ pub(crate) fn prepare_create_at(req: &CreateInvoice, now: NaiveDateTime) -> Resu
     })
 }
 
-fn check_buyer(req: &CreateInvoice) -> Result<()> {
+/// The structural checks (what the API documents), normalising `out` on the way. Returns the
+/// invoice's date-time when it could be read.
+fn structure(
+    f: &mut Findings,
+    out: &mut CreateInvoice,
+    purpose: Purpose<'_>,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    if let Some(r) = &out.reference_code {
+        f.check(code("reference_code", r), "reference-code");
+    }
+    for (field, v) in [
+        ("provider_account_id", &out.provider_account_id),
+        ("template_code", &out.template_code),
+        ("invoice_series", &out.invoice_series),
+    ] {
+        if v.trim().is_empty() {
+            f.error(field, "required", "is required");
+        }
+    }
+    if !f.check(limits::check_strings(out), "length") {
+        // A megabyte string is not worth checking further.
+        return None;
+    }
+    let issued = match parse_issued_date(&out.issued_date) {
+        Ok(issued) => {
+            if issued > now {
+                f.error(
+                    "issued_date",
+                    "not-future",
+                    format!(
+                        "must not be in the future: {} is after the current time in Vietnam ({})",
+                        format_issued_date(issued),
+                        format_issued_date(now)
+                    ),
+                );
+            }
+            out.issued_date = format_issued_date(issued);
+            Some(issued)
+        }
+        Err(e) => {
+            f.record_error(&e, "date-format");
+            None
+        }
+    };
+    if !out.currency.is_known() {
+        f.error("currency", "currency", "must be VND, USD or CAD");
+    }
+    if let Some(pm) = &out.payment_method {
+        if !pm.is_known() {
+            f.error(
+                "payment_method",
+                "payment-method",
+                "must be TM, CK, TM/CK or KHAC",
+            );
+        }
+    }
+    check_buyer(f, out);
+    if out.items.is_empty() {
+        f.error("items", "lines", "must contain at least one line");
+    }
+    if out.items.len() > limits::MAX_LINES {
+        f.error(
+            "items",
+            "lines",
+            format!("may hold at most {} lines", limits::MAX_LINES),
+        );
+        return issued;
+    }
+    let signed = matches!(purpose, Purpose::Adjust(_));
+    for (i, item) in out.items.iter_mut().enumerate() {
+        let at = |f: &str| format!("items[{i}].{f}");
+        if item.line_number.is_none() {
+            item.line_number = Some(i as u32 + 1);
+        }
+        if item.line_number == Some(0) {
+            f.error(&at("line_number"), "line-number", "must be 1 or more");
+        }
+        if !item.line_type.is_known() {
+            f.error(
+                &at("line_type"),
+                "line-type",
+                format!(
+                    "must be 1 (normal), 2 (promotion), 3 (discount) or 4 (note), got {}",
+                    item.line_type
+                ),
+            );
+        }
+        if item.item_name.trim().is_empty() {
+            f.error(&at("item_name"), "required", "is required");
+        }
+        amount(
+            f,
+            &at("quantity"),
+            &item.quantity,
+            MAX_QUANTITY_PLACES,
+            signed,
+        );
+        amount(
+            f,
+            &at("unit_price"),
+            &item.unit_price,
+            limits::MAX_AMOUNT_PLACES,
+            signed,
+        );
+        for (name, v) in [
+            ("discount_amount", &item.discount_amount),
+            (
+                "before_discount_and_tax_amount",
+                &item.before_discount_and_tax_amount,
+            ),
+            ("amount", &item.amount),
+        ] {
+            amount(f, &at(name), v, limits::MAX_AMOUNT_PLACES, false);
+        }
+        if let Some(p) = &item.discount_tax {
+            if *p < Decimal::ZERO || *p > Decimal::ONE_HUNDRED {
+                f.error(
+                    &at("discount_tax"),
+                    "discount",
+                    format!("is a percentage and must be between 0 and 100, got {p}"),
+                );
+            } else {
+                amount(
+                    f,
+                    &at("discount_tax"),
+                    &item.discount_tax,
+                    limits::MAX_AMOUNT_PLACES,
+                    false,
+                );
+            }
+        }
+        if let (Some(d), Some(price)) = (item.discount_amount, item.unit_price) {
+            let gross = item
+                .quantity
+                .unwrap_or(Decimal::ONE)
+                .saturating_mul(price)
+                .abs();
+            if matches!(item.line_type, LineType::Normal | LineType::Promotion) && d > gross {
+                f.error(
+                    &at("discount_amount"),
+                    "discount",
+                    format!("is larger than the line's quantity × unit_price ({gross})"),
+                );
+            }
+        }
+        if let Some(rate) = item.tax_rate {
+            if !rate.is_known() {
+                f.error(
+                    &at("tax_rate"),
+                    "vat-rate",
+                    format!("must be one of -2, -1, 0, 5, 8, 10, got {rate}"),
+                );
+            }
+        }
+        if item.line_type == LineType::Note && (item.unit_price.is_some_and(|p| !p.is_zero())) {
+            f.error(
+                &at("unit_price"),
+                "note-line",
+                "a note line (line_type 4) has no price",
+            );
+        }
+    }
+    if let Some(t) = &out.total_amount {
+        if !t.fract().is_zero() {
+            f.error(
+                "total_amount",
+                "total",
+                format!("must be a whole number, got {t}"),
+            );
+        } else {
+            amount(f, "total_amount", &out.total_amount, 0, signed);
+        }
+    }
+    if let Purpose::Adjust(kind) = purpose {
+        correction::adjustment_lines(f, out, kind);
+    }
+    issued
+}
+
+fn check_buyer(f: &mut Findings, req: &CreateInvoice) {
     let b = &req.buyer;
     if let Some(t) = &b.buyer_type {
         if !t.is_known() {
-            return Err(Error::validation(
+            f.error(
                 "buyer.type",
+                "buyer-type",
                 "must be \"personal\" or \"company\"",
-            ));
+            );
         }
     }
     if let Some(tc) = b.tax_code.as_deref().filter(|s| !s.is_empty()) {
         // Since Circular 86/2024 (1 July 2025) an individual's or household business's tax code
-        // is their 12-digit personal id, whatever `buyer.type` says.
+        // is their 12-digit personal id, whatever `buyer.type` says (see rules `tax-code-*`).
         let personal_id = tc.len() == 12 && tc.bytes().all(|c| c.is_ascii_digit());
         if !personal_id && !is_tax_code_shape(tc) {
             let digits = tc.bytes().filter(u8::is_ascii_digit).count();
@@ -262,31 +379,30 @@ fn check_buyer(req: &CreateInvoice) -> Result<()> {
             } else {
                 ""
             };
-            return Err(Error::validation(
+            f.error_from(
                 "buyer.tax_code",
+                "tax-code-shape",
                 format!(
                     "must be 10 digits, 10 digits, a dash and 3 digits for a branch (NNNNNNNNNN-NNN), or a 12-digit personal id{hint}"
                 ),
-            ));
-        }
-        if !personal_id && !tax_code_checksum_ok(tc) {
-            tracing::warn!(field = "buyer.tax_code", "tax code check digit does not match; sending anyway (the API's own examples fail it)");
+                crate::rules::TAX_CODE_SOURCE,
+            );
         }
     }
     if let Some(e) = b.email.as_deref().filter(|s| !s.is_empty()) {
         if !email_ok(e) {
-            return Err(Error::validation("buyer.email", "is not an e-mail address"));
+            f.error("buyer.email", "email", "is not an e-mail address");
         }
     }
     if let Some(id) = b.national_id.as_deref().filter(|s| !s.is_empty()) {
         if id.len() != 12 || !id.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(Error::validation(
+            f.error(
                 "buyer.national_id",
+                "national-id",
                 "must be 12 digits (CCCD)",
-            ));
+            );
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -296,6 +412,10 @@ mod tests {
 
     fn dec(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    fn dec_(s: &str) -> Decimal {
+        dec(s)
     }
 
     fn base() -> CreateInvoice {
@@ -446,6 +566,82 @@ mod tests {
         assert_eq!(
             field_of(prepare_create_at(&r, now())),
             "items[0].unit_price"
+        );
+    }
+
+    fn fields(r: &CreateInvoice, purpose: Purpose<'_>) -> Vec<String> {
+        let (f, _, _) = findings(r, purpose, now(), false);
+        f.into_problems()
+            .into_iter()
+            .filter(|p| p.severity == crate::model::Severity::Error)
+            .map(|p| p.field)
+            .collect()
+    }
+
+    #[test]
+    fn adjustments_are_signed_by_their_type() {
+        let mut dec = base();
+        dec.items[0].unit_price = Some(dec_("-50000"));
+        assert!(fields(&dec, Purpose::Adjust(&AdjustmentType::Decrease)).is_empty());
+        assert!(fields(&dec, Purpose::Adjust(&AdjustmentType::Combined)).is_empty());
+        assert_eq!(
+            fields(&dec, Purpose::Adjust(&AdjustmentType::Increase)),
+            ["items[0].unit_price"]
+        );
+        // A negative price is refused outside adjustments.
+        assert_eq!(fields(&dec, Purpose::Create), ["items[0].unit_price"]);
+        assert_eq!(fields(&dec, Purpose::Replace), ["items[0].unit_price"]);
+        // A decrease written with a negative quantity names the quantity.
+        let mut q = base();
+        q.items[0].quantity = Some(dec_("-1"));
+        assert!(fields(&q, Purpose::Adjust(&AdjustmentType::Decrease)).is_empty());
+        assert_eq!(
+            fields(&q, Purpose::Adjust(&AdjustmentType::Increase)),
+            ["items[0].quantity"]
+        );
+        assert_eq!(
+            fields(&base(), Purpose::Adjust(&AdjustmentType::Decrease)),
+            ["items[0].unit_price"]
+        );
+        assert_eq!(
+            fields(&base(), Purpose::Adjust(&AdjustmentType::Info)),
+            ["items[0].unit_price"]
+        );
+        let mut info = base();
+        info.items[0].unit_price = None;
+        info.items[0].quantity = None;
+        assert!(fields(&info, Purpose::Adjust(&AdjustmentType::Info)).is_empty());
+        info.total_amount = Some(dec_("1000"));
+        assert_eq!(
+            fields(&info, Purpose::Adjust(&AdjustmentType::Info)),
+            ["total_amount"]
+        );
+        assert_eq!(
+            fields(&base(), Purpose::Adjust(&AdjustmentType::Other("x".into()))),
+            ["adjustment_type"]
+        );
+    }
+
+    #[test]
+    fn one_pass_reports_every_problem() {
+        let mut r = base();
+        r.invoice_series = "C20TSE".into();
+        r.buyer.email = Some("nope".into());
+        r.items[0].item_name.clear();
+        r.items[0].tax_rate = Some(TaxRate::Other(7));
+        let e = check(&r, Purpose::Create, now(), false).unwrap_err();
+        assert_eq!(e.field(), Some("buyer.email"));
+        assert!(e.message().contains("and 3 more problems"), "{e}");
+        let f: Vec<&str> = e.problems().iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            f,
+            [
+                "buyer.email",
+                "items[0].item_name",
+                "items[0].tax_rate",
+                "invoice_series",
+                "buyer.tax_code"
+            ]
         );
     }
 
