@@ -1,6 +1,47 @@
 //! Startup configuration of the mock and the subset that can change at run time.
 
+use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
+
+/// What `GET /v1/invoices/{code}/download` answers while an invoice's files are not ready yet
+/// (see [`MockConfig::file_ready_ms`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FileNotReady {
+    /// 200 with the usual envelope and `content: ""` (`"empty"`).
+    #[default]
+    Empty,
+    /// 409 `FILE_NOT_READY` (`"error"`).
+    Error,
+}
+
+impl FileNotReady {
+    /// The wire and command-line spelling: `"empty"` or `"error"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileNotReady::Empty => "empty",
+            FileNotReady::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for FileNotReady {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FileNotReady {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "empty" => Ok(FileNotReady::Empty),
+            "error" => Ok(FileNotReady::Error),
+            other => Err(format!("expected \"empty\" or \"error\", got {other:?}")),
+        }
+    }
+}
 
 /// How a [`crate::MockServer`] behaves. `Default` gives the values the tests and docs assume.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +64,11 @@ pub struct MockConfig {
     pub manual_invoices: usize,
     /// Add `"success": true` to the three bodies that the official examples show without it.
     pub success_key_everywhere: bool,
+    /// For this many milliseconds after an invoice is issued, its download answers "not ready"
+    /// the way [`MockConfig::file_not_ready`] says. 0 (the default): files are ready at once.
+    pub file_ready_ms: u64,
+    /// The "not ready" answer of a download (default [`FileNotReady::Empty`]).
+    pub file_not_ready: FileNotReady,
 }
 
 impl Default for MockConfig {
@@ -37,6 +83,8 @@ impl Default for MockConfig {
             seed: 42,
             manual_invoices: 3,
             success_key_everywhere: false,
+            file_ready_ms: 0,
+            file_not_ready: FileNotReady::Empty,
         }
     }
 }
@@ -48,6 +96,8 @@ pub(crate) struct RuntimeConfig {
     pub pending_polls: u32,
     pub pending_time: Duration,
     pub success_key_everywhere: bool,
+    pub file_ready: Duration,
+    pub file_not_ready: FileNotReady,
 }
 
 impl RuntimeConfig {
@@ -57,6 +107,8 @@ impl RuntimeConfig {
             pending_polls: c.pending_polls,
             pending_time: c.pending_time,
             success_key_everywhere: c.success_key_everywhere,
+            file_ready: Duration::from_millis(c.file_ready_ms),
+            file_not_ready: c.file_not_ready,
         }
     }
 }

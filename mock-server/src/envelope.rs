@@ -59,13 +59,9 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }
 
-    /// 403 `QUOTA_EXCEEDED`.
+    /// 403 `QUOTA_EXCEEDED` (from the table in `error_codes`).
     pub fn quota_exceeded() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "QUOTA_EXCEEDED",
-            "Đã hết hạn ngạch phát hành hóa đơn. Vui lòng nâng cấp gói dịch vụ.",
-        )
+        crate::error_codes::known("QUOTA_EXCEEDED")
     }
 
     /// The JSON body of this error.

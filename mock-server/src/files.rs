@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{money_str, Invoice, InvoiceStatus};
+use crate::model::{money_str, AdjustmentType, Invoice, InvoiceKind, InvoiceStatus};
 use crate::totals;
 
 /// Seller printed on every mock document.
@@ -81,6 +81,26 @@ fn money(inv: &Invoice, d: rust_decimal::Decimal) -> String {
     format!("{r} {}", inv.currency)
 }
 
+/// What a correction corrects ("Thay thế cho hóa đơn …"); empty for a new invoice.
+fn correction_line(inv: &Invoice) -> String {
+    match &inv.kind {
+        InvoiceKind::New => String::new(),
+        InvoiceKind::Replacement { original } => format!("Thay thế cho hóa đơn {original}"),
+        InvoiceKind::Adjustment {
+            original,
+            adjustment,
+        } => {
+            let what = match adjustment {
+                AdjustmentType::Increase => "tăng",
+                AdjustmentType::Decrease => "giảm",
+                AdjustmentType::Info => "thông tin",
+                AdjustmentType::Combined => "tăng/giảm",
+            };
+            format!("Điều chỉnh {what} cho hóa đơn {original}")
+        }
+    }
+}
+
 /// The text lines printed on the PDF page.
 fn pdf_lines(inv: &Invoice) -> Vec<String> {
     let title = if inv.template_code == "2" {
@@ -116,6 +136,10 @@ fn pdf_lines(inv: &Invoice) -> Vec<String> {
         format!("Địa chỉ: {}", buyer_field(inv, "address")),
         String::new(),
     ];
+    let correction = correction_line(inv);
+    if !correction.is_empty() {
+        lines.insert(2, correction);
+    }
     for it in &inv.items {
         let a = totals::line_amounts(&it.priced()).unwrap_or_default();
         lines.push(format!(

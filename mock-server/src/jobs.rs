@@ -2,6 +2,11 @@
 //!
 //! Nothing runs in the background: every access that could observe a job first calls
 //! [`Store::resolve_due`], so jobs whose pending time has passed complete even if nobody polls.
+//!
+//! Replace and adjust requests are create jobs too: the stored invoice carries its
+//! [`crate::model::InvoiceKind`], and storing or issuing it updates the original. A correction
+//! whose original stopped being correctable while its job was pending (say it was replaced
+//! meanwhile) ends `Failed` with that reason when it would be issued.
 
 use std::time::Instant;
 
@@ -156,46 +161,58 @@ impl Store {
             JobKind::Issue => self.finish_issue(&job),
         };
         job.state = state;
-        job.message = message.to_string();
+        job.message = message;
         self.jobs.insert(tc, job);
     }
 
-    fn finish_create(&mut self, job: &mut Job) -> (JobState, &'static str) {
+    fn finish_create(&mut self, job: &mut Job) -> (JobState, String) {
         self.reserved_refs.remove(&job.reference_code);
         let Some(inv) = job.pending_invoice.take() else {
-            return (JobState::Failed, MSG_FAIL);
+            return (JobState::Failed, MSG_FAIL.to_string());
         };
         match job.trigger {
             // The reference code is free again: nothing was stored.
-            Trigger::Fail => (JobState::Failed, MSG_FAIL),
+            Trigger::Fail => (JobState::Failed, MSG_FAIL.to_string()),
             // Created, but signing failed: the draft stays.
             Trigger::FailIssue => {
                 self.insert_invoice(*inv);
-                (JobState::Failed, MSG_FAIL_ISSUE)
+                (JobState::Failed, MSG_FAIL_ISSUE.to_string())
             }
             Trigger::None | Trigger::Stuck => {
+                if job.issue_on_create {
+                    // The original may have changed while the job was pending: nothing is stored.
+                    if let Err(e) = self.check_correction_issue(&inv) {
+                        return (JobState::Failed, e.message);
+                    }
+                }
                 let reference = inv.reference_code.clone();
                 self.insert_invoice(*inv);
                 if job.issue_on_create {
                     self.issue_now(&reference);
                 }
-                (JobState::Success, MSG_CREATED)
+                (JobState::Success, MSG_CREATED.to_string())
             }
         }
     }
 
-    fn finish_issue(&mut self, job: &Job) -> (JobState, &'static str) {
+    fn finish_issue(&mut self, job: &Job) -> (JobState, String) {
         let Some(inv) = self.invoices.get_mut(&job.reference_code) else {
-            return (JobState::Failed, MSG_NO_DRAFT);
+            return (JobState::Failed, MSG_NO_DRAFT.to_string());
         };
         inv.issue_pending = false;
         if job.trigger == Trigger::Fail {
-            return (JobState::Failed, MSG_FAIL_ISSUE);
+            return (JobState::Failed, MSG_FAIL_ISSUE.to_string());
         }
         if inv.status != InvoiceStatus::Draft {
-            return (JobState::Failed, MSG_NO_DRAFT);
+            return (JobState::Failed, MSG_NO_DRAFT.to_string());
+        }
+        // The original may have changed while the job was pending: the draft stays a draft.
+        if let Some(inv) = self.invoices.get(&job.reference_code) {
+            if let Err(e) = self.check_correction_issue(inv) {
+                return (JobState::Failed, e.message);
+            }
         }
         self.issue_now(&job.reference_code);
-        (JobState::Success, MSG_ISSUED)
+        (JobState::Success, MSG_ISSUED.to_string())
     }
 }

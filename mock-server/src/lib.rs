@@ -16,6 +16,7 @@
 mod auth;
 mod config;
 mod envelope;
+mod error_codes;
 mod fault_answer;
 mod faults;
 mod files;
@@ -32,6 +33,6 @@ mod stats;
 mod totals;
 mod validate;
 
-pub use config::MockConfig;
+pub use config::{FileNotReady, MockConfig};
 pub use seed::{ACCOUNT_BKAV, ACCOUNT_MATBAO, ACCOUNT_MIFI};
 pub use server::MockServer;

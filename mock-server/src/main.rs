@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
-use sepay_einvoice_mock::{MockConfig, MockServer};
+use sepay_einvoice_mock::{FileNotReady, MockConfig, MockServer};
 
 /// A stateful mock of the SePay eInvoice API.
 #[derive(Debug, Parser)]
@@ -49,6 +49,13 @@ struct Args {
     /// Add "success": true to the list and usage bodies too.
     #[arg(long, env = "SEPAY_MOCK_SUCCESS_KEY_EVERYWHERE")]
     success_key_everywhere: bool,
+    /// Milliseconds after an invoice is issued during which its download is not ready yet.
+    #[arg(long, env = "SEPAY_MOCK_FILE_READY_MS", default_value_t = 0)]
+    file_ready_ms: u64,
+    /// What a download answers while not ready: "empty" (200, content "") or "error"
+    /// (409 FILE_NOT_READY).
+    #[arg(long, env = "SEPAY_MOCK_FILE_NOT_READY", default_value_t = FileNotReady::Empty)]
+    file_not_ready: FileNotReady,
 }
 
 #[tokio::main]
@@ -64,6 +71,8 @@ async fn main() -> std::process::ExitCode {
         seed: args.seed,
         manual_invoices: args.manual_invoices,
         success_key_everywhere: args.success_key_everywhere,
+        file_ready_ms: args.file_ready_ms,
+        file_not_ready: args.file_not_ready,
     };
     let server = match MockServer::bind(SocketAddr::new(args.host, args.port), config).await {
         Ok(s) => s,
@@ -75,28 +84,54 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    // Listen for signals before printing the URL: a signal sent as soon as the URL is read must
+    // not find the default action (which would kill the process with a failure status).
+    let signals = Signals::install();
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", server.url());
         let _ = out.flush();
     }
-    wait_for_signal().await;
+    signals.wait().await;
     server.shutdown().await;
     std::process::ExitCode::SUCCESS
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn wait_for_signal() {
+/// SIGINT and SIGTERM listeners (Ctrl-C only where there are no Unix signals).
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+    unix: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    /// Installs the listeners now, so no signal is missed from here on.
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let unix = signal(SignalKind::terminate())
+                .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+                .ok();
+            Signals { unix }
+        }
+        #[cfg(not(unix))]
+        {
+            Signals {}
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere).
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            if let Some((mut term, mut int)) = self.unix {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+                return;
+            }
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

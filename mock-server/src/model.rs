@@ -12,11 +12,11 @@ use crate::totals::{self, Line, Totals};
 #[derive(Debug, Clone)]
 pub struct Template {
     /// Template code, e.g. "1".
-    pub template_code: &'static str,
-    /// Invoice series, e.g. "C26TSE".
-    pub invoice_series: &'static str,
+    pub template_code: String,
+    /// Invoice series, e.g. "C26TSE" (current-year series are made at startup, hence owned).
+    pub invoice_series: String,
     /// Display label.
-    pub invoice_label: &'static str,
+    pub invoice_label: String,
 }
 
 /// A provider account (the seller's registration with one e-invoice provider).
@@ -130,6 +130,85 @@ impl InvoiceStatus {
     }
 }
 
+/// What an adjustment invoice changes (`adjustment_type` of `POST /v1/invoices/adjust`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdjustmentType {
+    /// Raises amounts: every priced line is a positive difference (document_type 6).
+    Increase,
+    /// Lowers amounts: every priced line is a negative difference (document_type 7).
+    Decrease,
+    /// Changes information only, no amount (document_type 8).
+    Info,
+    /// Raises some amounts and lowers others (document_type 9).
+    Combined,
+}
+
+impl AdjustmentType {
+    /// The four wire strings, in the order of the error message.
+    pub const ALL: [AdjustmentType; 4] = [
+        AdjustmentType::Increase,
+        AdjustmentType::Decrease,
+        AdjustmentType::Combined,
+        AdjustmentType::Info,
+    ];
+
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdjustmentType::Increase => "increase",
+            AdjustmentType::Decrease => "decrease",
+            AdjustmentType::Info => "info",
+            AdjustmentType::Combined => "combined",
+        }
+    }
+
+    /// The type named by a wire string.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// `document_type` of an issued adjustment of this type.
+    pub fn document_type(self) -> u8 {
+        match self {
+            AdjustmentType::Increase => 6,
+            AdjustmentType::Decrease => 7,
+            AdjustmentType::Info => 8,
+            AdjustmentType::Combined => 9,
+        }
+    }
+}
+
+/// What an invoice is, decided when it is made: a new invoice, or a correction of another one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoiceKind {
+    /// `POST /v1/invoices/create` (and the seeded manual invoices).
+    New,
+    /// `POST /v1/invoices/replace`: replaces `original` once issued.
+    Replacement {
+        /// Reference code of the invoice it replaces.
+        original: String,
+    },
+    /// `POST /v1/invoices/adjust`: adjusts `original` once issued.
+    Adjustment {
+        /// Reference code of the invoice it adjusts.
+        original: String,
+        /// What it changes.
+        adjustment: AdjustmentType,
+    },
+}
+
+impl InvoiceKind {
+    /// The corrected invoice's reference code, for a correction.
+    pub fn original(&self) -> Option<&str> {
+        match self {
+            InvoiceKind::New => None,
+            InvoiceKind::Replacement { original } | InvoiceKind::Adjustment { original, .. } => {
+                Some(original)
+            }
+        }
+    }
+}
+
 /// A stored invoice.
 #[derive(Debug, Clone)]
 pub struct Invoice {
@@ -171,14 +250,84 @@ pub struct Invoice {
     pub seq: u64,
     /// An issue job for this invoice is pending.
     pub issue_pending: bool,
+    /// New invoice, replacement or adjustment (with the invoice it corrects).
+    pub kind: InvoiceKind,
+    /// The stored replacement of this invoice (draft or issued), if any.
+    pub replaced_by: Option<String>,
+    /// The stored adjustments of this invoice (drafts and issued), oldest first.
+    pub adjusted_by: Vec<String>,
+    /// A replacement of this invoice has been issued (document_type 5).
+    pub replaced: bool,
+    /// An adjustment of this invoice has been issued (document_type 10).
+    pub adjusted: bool,
+    /// Cancelled through `POST /_mock/invoices/{ref}/cancel` (document_type 3).
+    pub cancelled: bool,
+    /// When it was issued by this mock (`None` for drafts and the seeded manual invoices, whose
+    /// files are always ready).
+    pub issued_instant: Option<Instant>,
 }
 
 impl Invoice {
-    /// `document_type`: 1 draft, 2 new (the mock has no cancel or adjustment flows).
+    /// A fresh draft of kind [`InvoiceKind::New`] with no relations; callers fill in the rest.
+    #[allow(clippy::too_many_arguments)]
+    pub fn draft(
+        reference_code: String,
+        provider_account_id: String,
+        template_code: String,
+        invoice_series: String,
+        issued_at: NaiveDateTime,
+        currency: String,
+        buyer: Map<String, Value>,
+        items: Vec<Item>,
+        totals: Totals,
+    ) -> Self {
+        Invoice {
+            reference_code,
+            provider_account_id,
+            template_code,
+            invoice_series,
+            issued_at,
+            currency,
+            payment_method: None,
+            buyer,
+            items,
+            notes: None,
+            seller_store_code: None,
+            seller_store_name: None,
+            totals,
+            status: InvoiceStatus::Draft,
+            invoice_number: 0,
+            tax_authority_code: None,
+            source: "api",
+            seq: 0,
+            issue_pending: false,
+            kind: InvoiceKind::New,
+            replaced_by: None,
+            adjusted_by: Vec::new(),
+            replaced: false,
+            adjusted: false,
+            cancelled: false,
+            issued_instant: None,
+        }
+    }
+
+    /// `document_type`: 1 draft; once issued, 3 cancelled, 5 replaced, 10 adjusted, else by
+    /// kind: 2 new, 4 replacement, 6 increase, 7 decrease, 8 info, 9 combined adjustment.
     pub fn document_type(&self) -> u8 {
-        match self.status {
-            InvoiceStatus::Draft => 1,
-            InvoiceStatus::Issued => 2,
+        if self.status == InvoiceStatus::Draft {
+            return 1;
+        }
+        if self.cancelled {
+            return 3;
+        }
+        if self.replaced {
+            return 5;
+        }
+        match &self.kind {
+            InvoiceKind::Adjustment { adjustment, .. } => adjustment.document_type(),
+            _ if self.adjusted => 10,
+            InvoiceKind::New => 2,
+            InvoiceKind::Replacement { .. } => 4,
         }
     }
 
@@ -251,6 +400,14 @@ impl Invoice {
             if let Some(s) = &self.seller_store_name {
                 m.insert("seller_store_name".into(), json!(s));
             }
+            if let Some(original) = self.kind.original() {
+                m.insert("original_invoice_reference_code".into(), json!(original));
+            }
+            if let InvoiceKind::Adjustment { adjustment, .. } = &self.kind {
+                m.insert("adjustment_type".into(), json!(adjustment.as_str()));
+            }
+            m.insert("replaced_by".into(), json!(self.replaced_by));
+            m.insert("adjusted_by".into(), json!(self.adjusted_by));
             let items: Vec<Value> = self.items.iter().map(item_json).collect();
             m.insert("items".into(), Value::Array(items));
         }
@@ -326,7 +483,7 @@ pub fn number(d: Decimal) -> Value {
 /// Create or issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
-    /// `POST /v1/invoices/create`.
+    /// `POST /v1/invoices/create`, `/replace` or `/adjust` (all checked on the create check).
     Create,
     /// `POST /v1/invoices/issue`.
     Issue,

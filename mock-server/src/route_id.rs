@@ -7,6 +7,8 @@ pub const ROUTE_IDS: &[&str] = &[
     "list_provider_accounts",
     "get_provider_account",
     "create_invoice",
+    "replace_invoice",
+    "adjust_invoice",
     "check_create",
     "issue_invoice",
     "check_issue",
@@ -42,6 +44,8 @@ pub fn route_id(path: &str) -> &'static str {
         ["provider-accounts", id] if !id.is_empty() => "get_provider_account",
         ["invoices"] => "list_invoices",
         ["invoices", "create"] => "create_invoice",
+        ["invoices", "replace"] => "replace_invoice",
+        ["invoices", "adjust"] => "adjust_invoice",
         ["invoices", "issue"] => "issue_invoice",
         ["invoices", "create", "check", tc] if !tc.is_empty() => "check_create",
         ["invoices", "issue", "check", tc] if !tc.is_empty() => "check_issue",
@@ -61,6 +65,8 @@ mod tests {
     fn route_ids() {
         assert_eq!(route_id("/v1/token"), "token");
         assert_eq!(route_id("/v1/invoices/create"), "create_invoice");
+        assert_eq!(route_id("/v1/invoices/replace"), "replace_invoice");
+        assert_eq!(route_id("/v1/invoices/adjust"), "adjust_invoice");
         assert_eq!(route_id("/v1/invoices/create/check/x"), "check_create");
         assert_eq!(route_id("/v1/invoices/issue/check/x"), "check_issue");
         assert_eq!(route_id("/v1/invoices/abc/download"), "download_invoice");

@@ -1,11 +1,16 @@
 //! The fixed provider accounts and the seeded "manual" invoices every fresh state starts with.
+//!
+//! Besides its fixed templates, each account gets the series of the current year in Vietnam
+//! (UTC+7), decided when the state is made (startup and `/_mock/reset`): matbao 1/C{yy}TSE,
+//! 2/C{yy}TSP and 2/C{yy}HTV, bkav 1/C{yy}TAA and 2/C{yy}TBB, mifi 1/C{yy}TSE, each skipped when
+//! already present (in 2026 that adds only 2/C26HTV to matbao).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use crate::model::{Account, Invoice, InvoiceStatus, Item, Template};
+use crate::model::{Account, Invoice, Item, Template};
 use std::collections::{BTreeMap, HashMap};
 
 use rand::rngs::StdRng;
@@ -14,6 +19,7 @@ use rand::SeedableRng;
 use crate::config::{MockConfig, RuntimeConfig};
 use crate::state::Store;
 use crate::totals;
+use crate::validate::now_vietnam;
 
 /// Sandbox-like matbao account: active, no approval date.
 pub const ACCOUNT_MATBAO: &str = "0aea3134-da40-11f0-aef4-52c7e9b4f41b";
@@ -25,65 +31,86 @@ pub const ACCOUNT_MIFI: &str = "2c7a3d66-8e2f-4d4b-a000-000000000003";
 /// Manual invoices live on this account and series, away from the C26 series tests use.
 const MANUAL_SERIES: &str = "C25TAT";
 
-/// The three provider accounts.
-pub fn accounts() -> Vec<Account> {
+/// A template: code, series and the label the API shows ("1 - C26TSE - Hóa đơn giá trị gia tăng").
+fn template(template_code: &str, invoice_series: &str) -> Template {
+    let name = if template_code == "2" {
+        "Hóa đơn bán hàng"
+    } else {
+        "Hóa đơn giá trị gia tăng"
+    };
+    Template {
+        template_code: template_code.to_string(),
+        invoice_series: invoice_series.to_string(),
+        invoice_label: format!("{template_code} - {invoice_series} - {name}"),
+    }
+}
+
+/// Each account's fixed templates, then the (template code, series suffix) pairs it also gets
+/// for the current year as `C{yy}{suffix}`.
+type AccountTemplates = (
+    &'static [(&'static str, &'static str)],
+    &'static [(&'static str, &'static str)],
+);
+
+const MATBAO_TEMPLATES: AccountTemplates = (
+    &[
+        ("1", "C26TSE"),
+        ("2", "C26TSP"),
+        ("1", "C25TAT"),
+        ("2", "C25HTV"),
+    ],
+    &[("1", "TSE"), ("2", "TSP"), ("2", "HTV")],
+);
+const BKAV_TEMPLATES: AccountTemplates = (
+    &[("1", "C26TAA"), ("2", "C26TBB")],
+    &[("1", "TAA"), ("2", "TBB")],
+);
+const MIFI_TEMPLATES: AccountTemplates = (&[("1", "C26TSE")], &[("1", "TSE")]);
+
+/// The fixed templates plus the current year's series (`yy` = the year's last two digits),
+/// skipping any (code, series) already present.
+fn templates((fixed, yearly): AccountTemplates, yy: i32) -> Vec<Template> {
+    let mut out: Vec<Template> = fixed.iter().map(|(c, s)| template(c, s)).collect();
+    for (code, suffix) in yearly {
+        let series = format!("C{yy:02}{suffix}");
+        if !out
+            .iter()
+            .any(|t| t.template_code == *code && t.invoice_series == series)
+        {
+            out.push(template(code, &series));
+        }
+    }
+    out
+}
+
+/// The last two digits of the current year in Vietnam (UTC+7).
+pub fn vietnam_yy() -> i32 {
+    now_vietnam().year().rem_euclid(100)
+}
+
+/// The three provider accounts, with the current-year series for `yy` (see [`vietnam_yy`]).
+pub fn accounts(yy: i32) -> Vec<Account> {
     vec![
         Account {
             id: ACCOUNT_MATBAO,
             provider: "matbao",
             active: true,
             tax_authority_approved_date: None,
-            templates: vec![
-                Template {
-                    template_code: "1",
-                    invoice_series: "C26TSE",
-                    invoice_label: "1 - C26TSE - Hóa đơn giá trị gia tăng",
-                },
-                Template {
-                    template_code: "2",
-                    invoice_series: "C26TSP",
-                    invoice_label: "2 - C26TSP - Hóa đơn bán hàng",
-                },
-                Template {
-                    template_code: "1",
-                    invoice_series: "C25TAT",
-                    invoice_label: "1 - C25TAT - Hóa đơn giá trị gia tăng",
-                },
-                Template {
-                    template_code: "2",
-                    invoice_series: "C25HTV",
-                    invoice_label: "2 - C25HTV - Hóa đơn bán hàng",
-                },
-            ],
+            templates: templates(MATBAO_TEMPLATES, yy),
         },
         Account {
             id: ACCOUNT_BKAV,
             provider: "bkav",
             active: true,
             tax_authority_approved_date: Some("2026-04-20"),
-            templates: vec![
-                Template {
-                    template_code: "1",
-                    invoice_series: "C26TAA",
-                    invoice_label: "1 - C26TAA - Hóa đơn giá trị gia tăng",
-                },
-                Template {
-                    template_code: "2",
-                    invoice_series: "C26TBB",
-                    invoice_label: "2 - C26TBB - Hóa đơn bán hàng",
-                },
-            ],
+            templates: templates(BKAV_TEMPLATES, yy),
         },
         Account {
             id: ACCOUNT_MIFI,
             provider: "mifi",
             active: false,
             tax_authority_approved_date: None,
-            templates: vec![Template {
-                template_code: "1",
-                invoice_series: "C26TSE",
-                invoice_label: "1 - C26TSE - Hóa đơn giá trị gia tăng",
-            }],
+            templates: templates(MIFI_TEMPLATES, yy),
         },
     ]
 }
@@ -149,42 +176,40 @@ pub fn manual_invoices(store: &mut Store, n: usize) {
         buyer.insert("tax_code".into(), Value::from(tax_code));
         buyer.insert("address".into(), Value::from(address));
         let t = totals::totals(items.iter().map(Item::priced), "VND", None).unwrap_or_default();
-        let inv = Invoice {
-            reference_code: reference_code.clone(),
-            provider_account_id: ACCOUNT_MATBAO.to_string(),
-            template_code: "1".to_string(),
-            invoice_series: MANUAL_SERIES.to_string(),
+        let mut inv = Invoice::draft(
+            reference_code.clone(),
+            ACCOUNT_MATBAO.to_string(),
+            "1".to_string(),
+            MANUAL_SERIES.to_string(),
             issued_at,
-            currency: "VND".to_string(),
-            payment_method: Some("CK".to_string()),
+            "VND".to_string(),
             buyer,
             items,
-            notes: Some("Hóa đơn lập trên giao diện web".to_string()),
-            seller_store_code: None,
-            seller_store_name: None,
-            totals: t,
-            status: InvoiceStatus::Draft,
-            invoice_number: 0,
-            tax_authority_code: None,
-            source: "manual",
-            seq: 0,
-            issue_pending: false,
-        };
+            t,
+        );
+        inv.payment_method = Some("CK".to_string());
+        inv.notes = Some("Hóa đơn lập trên giao diện web".to_string());
+        inv.source = "manual";
         store.insert_invoice(inv);
-        // Seeded invoices were issued before the mock started: they take numbers, not quota.
+        // Seeded invoices were issued before the mock started: they take numbers, not quota,
+        // and their files are ready whatever `file_ready_ms` says.
         let quota = store.quota;
         store.issue_now(&reference_code);
         store.quota = quota;
+        if let Some(inv) = store.invoices.get_mut(&reference_code) {
+            inv.issued_instant = None;
+        }
     }
 }
 
 impl Store {
-    /// The startup state for `config`, including seeded manual invoices.
+    /// The startup state for `config`, including seeded manual invoices. The accounts get the
+    /// series of the current year in Vietnam, as of now.
     pub fn new(config: &MockConfig) -> Self {
         let mut s = Store {
             cfg: RuntimeConfig::from_startup(config),
             quota: config.quota,
-            accounts: accounts(),
+            accounts: accounts(vietnam_yy()),
             invoices: HashMap::new(),
             order: BTreeMap::new(),
             next_seq: 1,
@@ -201,5 +226,49 @@ impl Store {
         };
         manual_invoices(&mut s, config.manual_invoices);
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(a: &Account) -> Vec<(String, String)> {
+        a.templates
+            .iter()
+            .map(|t| (t.template_code.clone(), t.invoice_series.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn current_year_series_skip_the_fixed_ones() {
+        let a = accounts(26);
+        let p = |c: &str, s: &str| (c.to_string(), s.to_string());
+        assert_eq!(
+            pairs(&a[0]),
+            vec![
+                p("1", "C26TSE"),
+                p("2", "C26TSP"),
+                p("1", "C25TAT"),
+                p("2", "C25HTV"),
+                p("2", "C26HTV")
+            ]
+        );
+        assert_eq!(pairs(&a[1]), vec![p("1", "C26TAA"), p("2", "C26TBB")]);
+        assert_eq!(pairs(&a[2]), vec![p("1", "C26TSE")]);
+        assert_eq!(
+            a[0].templates[4].invoice_label,
+            "2 - C26HTV - Hóa đơn bán hàng"
+        );
+
+        let a = accounts(27);
+        assert_eq!(a[0].templates.len(), 7);
+        assert_eq!(a[1].templates.len(), 4);
+        assert_eq!(a[2].templates.len(), 2);
+        assert_eq!(
+            a[1].templates[2].invoice_label,
+            "1 - C27TAA - Hóa đơn giá trị gia tăng"
+        );
+        assert_eq!(pairs(&accounts(5)[0])[4], p("1", "C05TSE"));
     }
 }

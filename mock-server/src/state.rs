@@ -11,9 +11,11 @@ use rand::Rng;
 use tokio::sync::watch;
 
 use crate::config::{MockConfig, RuntimeConfig};
+use crate::envelope::ApiError;
+use crate::error_codes;
 use crate::faults::Faults;
 use crate::issued_token::IssuedToken;
-use crate::model::{Account, Invoice, InvoiceStatus, Job};
+use crate::model::{Account, Invoice, InvoiceKind, InvoiceStatus, Job};
 use crate::stats::Stats;
 
 /// Locks a mutex, ignoring poisoning: a panicking handler must not take the mock down with it.
@@ -112,23 +114,46 @@ impl Store {
         self.accounts.iter().find(|a| a.id == id)
     }
 
-    /// Makes an invoice visible as the newest one.
+    /// Makes an invoice visible as the newest one. A correction is linked to its original at
+    /// once (`replaced_by` / `adjusted_by`), draft or not.
     pub fn insert_invoice(&mut self, mut inv: Invoice) {
         inv.seq = self.next_seq;
         self.next_seq += 1;
         self.order.insert(inv.seq, inv.reference_code.clone());
-        self.invoices.insert(inv.reference_code.clone(), inv);
+        let reference = inv.reference_code.clone();
+        match &inv.kind {
+            InvoiceKind::New => {}
+            InvoiceKind::Replacement { original } => {
+                if let Some(o) = self.invoices.get_mut(original) {
+                    o.replaced_by = Some(reference.clone());
+                }
+            }
+            InvoiceKind::Adjustment { original, .. } => {
+                if let Some(o) = self.invoices.get_mut(original) {
+                    o.adjusted_by.push(reference.clone());
+                }
+            }
+        }
+        self.invoices.insert(reference, inv);
     }
 
-    /// Removes a visible invoice.
+    /// Removes a visible invoice (only drafts are ever removed). A draft correction lets go of
+    /// its original, which can then be corrected again.
     pub fn remove_invoice(&mut self, reference_code: &str) -> Option<Invoice> {
         let inv = self.invoices.remove(reference_code)?;
         self.order.remove(&inv.seq);
+        if let Some(o) = inv.kind.original().and_then(|o| self.invoices.get_mut(o)) {
+            if o.replaced_by.as_deref() == Some(reference_code) {
+                o.replaced_by = None;
+            }
+            o.adjusted_by.retain(|r| r != reference_code);
+        }
         Some(inv)
     }
 
     /// Turns a draft into an issued invoice: next number in its series, a tax-authority code
-    /// for C-series, and one quota spent.
+    /// for C-series, the issue instant, and one quota spent. Issuing a correction flips its
+    /// original: replaced (document_type 5) or adjusted (10).
     pub fn issue_now(&mut self, reference_code: &str) {
         let Some(inv) = self.invoices.get(reference_code) else {
             return;
@@ -137,6 +162,7 @@ impl Store {
             return;
         }
         let key = (inv.provider_account_id.clone(), inv.invoice_series.clone());
+        let kind = inv.kind.clone();
         let number = {
             let n = self.numbers.entry(key).or_insert(0);
             *n += 1;
@@ -154,8 +180,81 @@ impl Store {
             inv.status = InvoiceStatus::Issued;
             inv.invoice_number = number;
             inv.tax_authority_code = code;
+            inv.issued_instant = Some(Instant::now());
+        }
+        match &kind {
+            InvoiceKind::New => {}
+            InvoiceKind::Replacement { original } => {
+                if let Some(o) = self.invoices.get_mut(original) {
+                    o.replaced = true;
+                }
+            }
+            InvoiceKind::Adjustment { original, .. } => {
+                if let Some(o) = self.invoices.get_mut(original) {
+                    o.adjusted = true;
+                }
+            }
         }
         self.quota = self.quota.saturating_sub(1);
+    }
+
+    /// Whether a create job still pending would store a replacement of `original`.
+    fn replacement_pending(&self, original: &str) -> bool {
+        self.pending.values().any(|tc| {
+            self.jobs
+                .get(tc)
+                .and_then(|j| j.pending_invoice.as_deref())
+                .is_some_and(|inv| {
+                    matches!(&inv.kind, InvoiceKind::Replacement { original: o } if o == original)
+                })
+        })
+    }
+
+    /// The preconditions on the original of a correction, in the documented order: it exists
+    /// (404), is on the same provider account, is issued, is not cancelled, is not replaced,
+    /// and is not itself an adjustment (422s).
+    ///
+    /// At [`CorrectionStage::Request`] a replacement that is only a draft or a pending job also
+    /// counts as "replaced"; when an accepted correction is issued later
+    /// ([`CorrectionStage::Issue`]) only an issued replacement does.
+    pub fn check_original(
+        &self,
+        original: &str,
+        provider_account_id: &str,
+        stage: CorrectionStage,
+    ) -> Result<(), ApiError> {
+        let Some(o) = self.invoices.get(original) else {
+            return Err(error_codes::original_not_found());
+        };
+        if o.provider_account_id != provider_account_id {
+            return Err(error_codes::account_mismatch());
+        }
+        if o.status != InvoiceStatus::Issued {
+            return Err(error_codes::not_issued());
+        }
+        if o.cancelled {
+            return Err(error_codes::cancelled());
+        }
+        let replaced = o.replaced
+            || (stage == CorrectionStage::Request
+                && (o.replaced_by.is_some() || self.replacement_pending(original)));
+        if replaced {
+            return Err(error_codes::already_replaced());
+        }
+        if matches!(o.kind, InvoiceKind::Adjustment { .. }) {
+            return Err(error_codes::not_correctable());
+        }
+        Ok(())
+    }
+
+    /// [`Store::check_original`] for `inv` about to be issued; `Ok` for a new invoice.
+    pub fn check_correction_issue(&self, inv: &Invoice) -> Result<(), ApiError> {
+        match inv.kind.original() {
+            Some(original) => {
+                self.check_original(original, &inv.provider_account_id, CorrectionStage::Issue)
+            }
+            None => Ok(()),
+        }
     }
 
     /// Whether `reference_code` names a visible invoice or a pending create job.
@@ -163,6 +262,15 @@ impl Store {
         self.invoices.contains_key(reference_code)
             || self.reserved_refs.contains_key(reference_code)
     }
+}
+
+/// When the original of a correction is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrectionStage {
+    /// A replace or adjust request is being accepted.
+    Request,
+    /// An accepted correction is being issued (`is_draft: false` job, or `/issue` of a draft).
+    Issue,
 }
 
 /// `len` characters from A–Z and 0–9.

@@ -193,6 +193,39 @@ mod tests {
     }
 
     #[test]
+    fn negative_lines_of_an_adjustment() {
+        // A decrease: a negative unit_price, and a negative quantity.
+        let mut a = item(1);
+        a.unit_price = Some(d("-20000"));
+        a.tax_rate = Some(10);
+        let mut b = item(1);
+        b.quantity = Some(d("-2"));
+        b.unit_price = Some(d("1000"));
+        b.tax_rate = Some(8);
+        let t = totals([a, b], "VND", None).unwrap_or_else(|| panic!("overflow"));
+        assert_eq!(t.total_before_tax, d("-22000"));
+        assert_eq!(t.tax_amount, d("-2160"));
+        assert_eq!(t.total_amount, d("-24160"));
+        // Half-up is away from zero on both sides: -0.495 -> -0.50.
+        let mut c = item(1);
+        c.quantity = Some(d("-1.5"));
+        c.unit_price = Some(d("0.33"));
+        assert_eq!(
+            line_amounts(&c),
+            Some(LineAmounts {
+                amount: d("-0.50"),
+                tax: d("0")
+            })
+        );
+        // ... and again to the currency: -0.50 VND -> -1, the mirror of 0.50 -> 1.
+        let t = totals([c], "VND", None).unwrap_or_else(|| panic!("overflow"));
+        assert_eq!(t.total_before_tax, d("-1"));
+        // A client total may be negative too.
+        let t = totals([a], "VND", Some(d("-22000"))).unwrap_or_else(|| panic!("overflow"));
+        assert_eq!(t.total_amount, d("-22000"));
+    }
+
+    #[test]
     fn half_up_per_line_then_currency() {
         let mut a = item(1);
         a.quantity = Some(d("1.5"));

@@ -1,5 +1,10 @@
-//! Server-side validation of `POST /v1/invoices/create`. Every error names the offending field
-//! (`items[0].line_type`), the way the SDK reports its own client-side checks.
+//! Server-side validation of `POST /v1/invoices/create`, `/replace` and `/adjust`. Every error
+//! names the offending field (`items[0].line_type`), the way the SDK reports its own client-side
+//! checks.
+//!
+//! The three share one body: `/replace` adds `original_invoice_reference_code`, `/adjust` adds it
+//! and `adjustment_type`. Only `/adjust` takes negative `quantity` and `unit_price` (a line is a
+//! signed difference, quantity × unit_price), and then checks the signs against the type.
 
 use std::str::FromStr;
 
@@ -9,13 +14,25 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::envelope::ApiError;
-use crate::model::{Invoice, InvoiceStatus, Item};
+use crate::model::{AdjustmentType, Invoice, InvoiceKind, Item};
 use crate::totals;
 
-/// A validated create request.
+/// Which endpoint a body was sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /v1/invoices/create`.
+    Create,
+    /// `POST /v1/invoices/replace`.
+    Replace,
+    /// `POST /v1/invoices/adjust`.
+    Adjust,
+}
+
+/// A validated create, replace or adjust request.
 #[derive(Debug)]
 pub struct CreateRequest {
-    /// The invoice as it will be stored (a draft; issued later if `is_draft` is false).
+    /// The invoice as it will be stored (a draft; issued later if `is_draft` is false). Its
+    /// `kind` says what it corrects, if anything.
     pub invoice: Invoice,
     /// `is_draft` (default false).
     pub is_draft: bool,
@@ -41,11 +58,15 @@ pub fn now_vietnam() -> NaiveDateTime {
     (Utc::now() + ChronoDuration::hours(7)).naive_utc()
 }
 
-/// Validates a create body. `known_account` says whether a provider account id exists.
-pub fn create_request(
+/// Validates a create, replace or adjust body. `known_account` says whether a provider account
+/// id exists.
+pub fn invoice_request(
     body: &Value,
+    endpoint: Endpoint,
     known_account: impl Fn(&str) -> bool,
 ) -> Result<CreateRequest, ApiError> {
+    // Only an adjustment's lines are signed differences.
+    let signed = endpoint == Endpoint::Adjust;
     let obj = body
         .as_object()
         .ok_or_else(|| ApiError::bad_request("Dữ liệu gửi lên phải là một đối tượng JSON."))?;
@@ -82,7 +103,7 @@ pub fn create_request(
         Some(_) => return Err(ApiError::invalid("is_draft")),
     };
     let buyer = buyer(obj)?;
-    let items = items(obj)?;
+    let items = items(obj, signed)?;
     let notes = opt_string(obj, "notes", "notes")?;
     let seller_store_code = opt_string(obj, "seller_store_code", "seller_store_code")?;
     let seller_store_name = opt_string(obj, "seller_store_name", "seller_store_name")?;
@@ -100,30 +121,157 @@ pub fn create_request(
     };
     let t = totals::totals(items.iter().map(Item::priced), &currency, client_total)
         .ok_or_else(|| ApiError::bad_request("Trường items có giá trị tiền quá lớn (items)"))?;
-    Ok(CreateRequest {
-        invoice: Invoice {
-            reference_code,
-            provider_account_id,
-            template_code,
-            invoice_series,
-            issued_at,
-            currency,
-            payment_method,
-            buyer,
-            items,
-            notes,
-            seller_store_code,
-            seller_store_name,
-            totals: t,
-            status: InvoiceStatus::Draft,
-            invoice_number: 0,
-            tax_authority_code: None,
-            source: "api",
-            seq: 0,
-            issue_pending: false,
+    let kind = match endpoint {
+        Endpoint::Create => InvoiceKind::New,
+        Endpoint::Replace => InvoiceKind::Replacement {
+            original: original_reference(obj)?,
         },
-        is_draft,
-    })
+        Endpoint::Adjust => {
+            let original = original_reference(obj)?;
+            let adjustment = adjustment_type(obj)?;
+            adjustment_signs(adjustment, &items, client_total)?;
+            InvoiceKind::Adjustment {
+                original,
+                adjustment,
+            }
+        }
+    };
+    let mut invoice = Invoice::draft(
+        reference_code,
+        provider_account_id,
+        template_code,
+        invoice_series,
+        issued_at,
+        currency,
+        buyer,
+        items,
+        t,
+    );
+    invoice.payment_method = payment_method;
+    invoice.notes = notes;
+    invoice.seller_store_code = seller_store_code;
+    invoice.seller_store_name = seller_store_name;
+    invoice.kind = kind;
+    Ok(CreateRequest { invoice, is_draft })
+}
+
+/// `original_invoice_reference_code`: a required, non-blank string.
+fn original_reference(obj: &Map<String, Value>) -> Result<String, ApiError> {
+    const KEY: &str = "original_invoice_reference_code";
+    req_string(obj, KEY, KEY)
+}
+
+/// `adjustment_type`: required, one of the four.
+fn adjustment_type(obj: &Map<String, Value>) -> Result<AdjustmentType, ApiError> {
+    const KEY: &str = "adjustment_type";
+    match obj.get(KEY) {
+        None | Some(Value::Null) => Err(ApiError::missing(KEY)),
+        Some(Value::String(s)) if s.trim().is_empty() => Err(ApiError::missing(KEY)),
+        Some(Value::String(s)) => AdjustmentType::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Trường {KEY} chỉ nhận increase, decrease, combined hoặc info ({KEY})"
+            ))
+        }),
+        Some(_) => Err(ApiError::invalid(KEY)),
+    }
+}
+
+/// A line's signed difference: quantity (default 1) × unit_price (default 0). `None` on overflow.
+fn line_difference(it: &Item) -> Option<Decimal> {
+    it.quantity
+        .unwrap_or(Decimal::ONE)
+        .checked_mul(it.unit_price.unwrap_or(Decimal::ZERO))
+}
+
+/// The signs an adjustment's lines must have:
+/// - `increase`: no priced line (line_type 1 or 2) is negative, nor is `total_amount`;
+/// - `decrease`: every priced line is negative (a negative unit_price or quantity), and
+///   `total_amount`, when given, is not positive;
+/// - `combined`: any signs;
+/// - `info`: no money at all: `unit_price`, `discount_amount`, `discount_tax`,
+///   `before_discount_and_tax_amount`, `amount` and `total_amount` absent or 0.
+fn adjustment_signs(
+    adjustment: AdjustmentType,
+    items: &[Item],
+    client_total: Option<Decimal>,
+) -> Result<(), ApiError> {
+    let at = |i: usize, name: &str| format!("items[{i}].{name}");
+    let nonzero = |d: Option<Decimal>| d.is_some_and(|d| !d.is_zero());
+    match adjustment {
+        AdjustmentType::Combined => Ok(()),
+        AdjustmentType::Info => {
+            for (i, it) in items.iter().enumerate() {
+                let money = [
+                    ("unit_price", it.unit_price),
+                    ("discount_amount", it.discount_amount),
+                    ("discount_tax", it.discount_tax),
+                    (
+                        "before_discount_and_tax_amount",
+                        it.before_discount_and_tax_amount,
+                    ),
+                    ("amount", it.amount),
+                ];
+                if let Some((name, _)) = money.into_iter().find(|(_, v)| nonzero(*v)) {
+                    let field = at(i, name);
+                    return Err(ApiError::bad_request(format!(
+                        "Điều chỉnh thông tin không được thay đổi số tiền: trường {field} phải bỏ trống hoặc bằng 0 ({field})"
+                    )));
+                }
+            }
+            if nonzero(client_total) {
+                return Err(ApiError::bad_request(
+                    "Điều chỉnh thông tin không được thay đổi số tiền: trường total_amount phải bỏ trống hoặc bằng 0 (total_amount)",
+                ));
+            }
+            Ok(())
+        }
+        AdjustmentType::Increase | AdjustmentType::Decrease => {
+            let increase = adjustment == AdjustmentType::Increase;
+            for (i, it) in items.iter().enumerate() {
+                if !matches!(it.line_type, 1 | 2) {
+                    continue;
+                }
+                let d = line_difference(it).ok_or_else(|| {
+                    ApiError::bad_request("Trường items có giá trị tiền quá lớn (items)")
+                })?;
+                let wrong = if increase {
+                    d < Decimal::ZERO
+                } else {
+                    d >= Decimal::ZERO
+                };
+                if wrong {
+                    // Name the field to change: the quantity only when it is the negative one.
+                    let negative = |v: Option<Decimal>| v.is_some_and(|v| v < Decimal::ZERO);
+                    let name = if negative(it.quantity) && !negative(it.unit_price) && increase {
+                        "quantity"
+                    } else {
+                        "unit_price"
+                    };
+                    let field = at(i, name);
+                    return Err(ApiError::bad_request(if increase {
+                        format!("Điều chỉnh tăng không được có dòng âm (số lượng × đơn giá = {d}) ({field})")
+                    } else {
+                        format!("Điều chỉnh giảm phải có mọi dòng âm: ghi số tiền giảm bằng đơn giá âm (số lượng × đơn giá = {d}) ({field})")
+                    }));
+                }
+            }
+            let wrong_total = client_total.is_some_and(|t| {
+                if increase {
+                    t < Decimal::ZERO
+                } else {
+                    t > Decimal::ZERO
+                }
+            });
+            if wrong_total {
+                return Err(ApiError::bad_request(if increase {
+                    "Điều chỉnh tăng không được có total_amount âm (total_amount)"
+                } else {
+                    "Điều chỉnh giảm không được có total_amount dương (total_amount)"
+                }));
+            }
+            Ok(())
+        }
+    }
 }
 
 fn issued_date(obj: &Map<String, Value>) -> Result<NaiveDateTime, ApiError> {
@@ -177,7 +325,7 @@ fn buyer(obj: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
     Ok(out)
 }
 
-fn items(obj: &Map<String, Value>) -> Result<Vec<Item>, ApiError> {
+fn items(obj: &Map<String, Value>, signed: bool) -> Result<Vec<Item>, ApiError> {
     let arr = match obj.get("items") {
         None | Some(Value::Null) => return Err(ApiError::missing("items")),
         Some(Value::Array(a)) => a,
@@ -188,10 +336,14 @@ fn items(obj: &Map<String, Value>) -> Result<Vec<Item>, ApiError> {
             "Trường items phải có ít nhất một dòng (items)",
         ));
     }
-    arr.iter().enumerate().map(|(i, v)| item(i, v)).collect()
+    arr.iter()
+        .enumerate()
+        .map(|(i, v)| item(i, v, signed))
+        .collect()
 }
 
-fn item(i: usize, v: &Value) -> Result<Item, ApiError> {
+/// One line. `signed`: negative `quantity` and `unit_price` are allowed (adjustments only).
+fn item(i: usize, v: &Value, signed: bool) -> Result<Item, ApiError> {
     let f = |name: &str| format!("items[{i}].{name}");
     let obj = v
         .as_object()
@@ -214,14 +366,29 @@ fn item(i: usize, v: &Value) -> Result<Item, ApiError> {
     };
     let item_code = opt_string(obj, "item_code", &f("item_code"))?;
     let unit = opt_string(obj, "unit", &f("unit"))?;
+    let negative = |d: Decimal| d.is_sign_negative() && !d.is_zero();
     let quantity = opt_decimal(obj, "quantity", &f("quantity"))?;
     if let Some(q) = quantity {
-        if (q.is_sign_negative() && !q.is_zero()) || q.normalize().scale() > 2 {
-            return Err(ApiError::bad_request(format!(
-                "Trường {0} phải là số không âm, tối đa 2 chữ số thập phân ({0})",
-                f("quantity")
-            )));
+        if (negative(q) && !signed) || q.normalize().scale() > 2 {
+            return Err(ApiError::bad_request(if signed {
+                format!(
+                    "Trường {0} có tối đa 2 chữ số thập phân ({0})",
+                    f("quantity")
+                )
+            } else {
+                format!(
+                    "Trường {0} phải là số không âm, tối đa 2 chữ số thập phân ({0})",
+                    f("quantity")
+                )
+            }));
         }
+    }
+    let unit_price = opt_decimal(obj, "unit_price", &f("unit_price"))?;
+    if unit_price.is_some_and(negative) && !signed {
+        return Err(ApiError::bad_request(format!(
+            "Trường {0} phải là số không âm; chỉ hóa đơn điều chỉnh có đơn giá âm ({0})",
+            f("unit_price")
+        )));
     }
     let tax_rate = match obj.get("tax_rate") {
         None | Some(Value::Null) => None,
@@ -237,7 +404,7 @@ fn item(i: usize, v: &Value) -> Result<Item, ApiError> {
         item_name,
         unit,
         quantity,
-        unit_price: opt_decimal(obj, "unit_price", &f("unit_price"))?,
+        unit_price,
         tax_rate,
         discount_tax: opt_decimal(obj, "discount_tax", &f("discount_tax"))?,
         discount_amount: opt_decimal(obj, "discount_amount", &f("discount_amount"))?,
@@ -307,4 +474,105 @@ fn integer(v: &Value) -> Option<i64> {
         return None;
     }
     i64::try_from(d).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(items: Value) -> Value {
+        json!({
+            "template_code": "1", "invoice_series": "C26TSE",
+            "issued_date": "2026-01-02 08:00:00", "currency": "VND",
+            "provider_account_id": "acc", "buyer": {"name": "A"},
+            "items": items,
+            "original_invoice_reference_code": "orig",
+        })
+    }
+
+    fn adjust(kind: &str, items: Value) -> Result<CreateRequest, ApiError> {
+        let mut b = body(items);
+        b["adjustment_type"] = json!(kind);
+        invoice_request(&b, Endpoint::Adjust, |_| true)
+    }
+
+    fn field(r: Result<CreateRequest, ApiError>) -> String {
+        match r {
+            Ok(_) => "accepted".to_string(),
+            Err(e) => e
+                .message
+                .rsplit_once('(')
+                .map(|(_, f)| f.trim_end_matches(')').to_string())
+                .unwrap_or(e.message),
+        }
+    }
+
+    #[test]
+    fn kinds_by_endpoint() {
+        let items = json!([{"line_number": 1, "line_type": 1, "item_name": "A", "unit_price": 5}]);
+        let r = invoice_request(&body(items.clone()), Endpoint::Create, |_| true);
+        assert!(r.is_ok_and(|r| r.invoice.kind == InvoiceKind::New));
+        let r = invoice_request(&body(items.clone()), Endpoint::Replace, |_| true);
+        assert!(r.is_ok_and(|r| r.invoice.kind
+            == InvoiceKind::Replacement {
+                original: "orig".into()
+            }));
+        let r = adjust("combined", items);
+        assert!(r.is_ok_and(|r| r.invoice.kind
+            == InvoiceKind::Adjustment {
+                original: "orig".into(),
+                adjustment: AdjustmentType::Combined
+            }));
+    }
+
+    #[test]
+    fn signs_by_adjustment_type() {
+        let l = |q: i64, p: i64| json!({"line_number": 1, "line_type": 1, "item_name": "A", "quantity": q, "unit_price": p});
+        let note = json!({"line_number": 2, "line_type": 4, "item_name": "ghi chú"});
+        assert_eq!(
+            field(adjust("increase", json!([l(1, 5), note]))),
+            "accepted"
+        );
+        assert_eq!(
+            field(adjust("increase", json!([l(1, -5)]))),
+            "items[0].unit_price"
+        );
+        assert_eq!(
+            field(adjust("increase", json!([l(-1, 5)]))),
+            "items[0].quantity"
+        );
+        assert_eq!(
+            field(adjust("decrease", json!([l(1, -5), note]))),
+            "accepted"
+        );
+        assert_eq!(field(adjust("decrease", json!([l(-1, 5)]))), "accepted");
+        assert_eq!(
+            field(adjust("decrease", json!([l(1, 5)]))),
+            "items[0].unit_price"
+        );
+        assert_eq!(
+            field(adjust("decrease", json!([l(-1, -5)]))),
+            "items[0].unit_price"
+        );
+        assert_eq!(
+            field(adjust("decrease", json!([l(1, 0)]))),
+            "items[0].unit_price"
+        );
+        assert_eq!(
+            field(adjust("combined", json!([l(1, 5), l(-1, 5)]))),
+            "accepted"
+        );
+        assert_eq!(field(adjust("info", json!([l(1, 0), note]))), "accepted");
+        assert_eq!(
+            field(adjust("info", json!([l(1, 5)]))),
+            "items[0].unit_price"
+        );
+        assert_eq!(field(adjust("other", json!([l(1, 5)]))), "adjustment_type");
+        // Negatives are refused outside /adjust.
+        let r = invoice_request(&body(json!([l(1, -5)])), Endpoint::Replace, |_| true);
+        assert_eq!(field(r), "items[0].unit_price");
+        let r = invoice_request(&body(json!([l(-1, 5)])), Endpoint::Create, |_| true);
+        assert_eq!(field(r), "items[0].quantity");
+    }
 }

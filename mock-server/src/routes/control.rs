@@ -1,4 +1,5 @@
-//! The control API under `/_mock/`: reset, stats, config, tokens, invoices, faults, raw files.
+//! The control API under `/_mock/`: reset, stats, config, tokens, invoices (and cancelling one,
+//! which the public API cannot do), faults, raw files.
 //! Bodies here are plain JSON (no envelope), except errors, which use the usual error envelope.
 
 use std::sync::Arc;
@@ -12,8 +13,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::{base_url, download, JsonBody, Seg};
+use crate::config::FileNotReady;
 use crate::envelope::{ApiError, ApiResult};
 use crate::faults::FaultRule;
+use crate::model::InvoiceStatus;
 use crate::state::{lock, Shared, Store};
 
 /// Routes under `/_mock/`.
@@ -25,6 +28,10 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_mock/tokens", get(list_tokens))
         .route("/_mock/tokens/expire", post(expire_tokens))
         .route("/_mock/invoices", get(list_invoices))
+        .route(
+            "/_mock/invoices/{reference_code}/cancel",
+            post(cancel_invoice),
+        )
         .route(
             "/_mock/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -75,6 +82,8 @@ fn config_json(shared: &Shared, store: &Store) -> Value {
         "success_key_everywhere": store.cfg.success_key_everywhere,
         "seed": shared.startup.seed,
         "manual_invoices": shared.startup.manual_invoices,
+        "file_ready_ms": u64::try_from(store.cfg.file_ready.as_millis()).unwrap_or(u64::MAX),
+        "file_not_ready": store.cfg.file_not_ready.as_str(),
     })
 }
 
@@ -97,6 +106,8 @@ async fn set_config(State(shared): State<Arc<Shared>>, JsonBody(v): JsonBody) ->
     let mut ttl = None;
     let mut quota = None;
     let mut success_key = None;
+    let mut file_ready = None;
+    let mut file_not_ready = None;
     for (k, val) in obj {
         match k.as_str() {
             "pending_polls" => {
@@ -107,6 +118,18 @@ async fn set_config(State(shared): State<Arc<Shared>>, JsonBody(v): JsonBody) ->
             "quota" => quota = Some(u64_field(val, k)?),
             "success_key_everywhere" => {
                 success_key = Some(val.as_bool().ok_or_else(|| ApiError::invalid(k))?)
+            }
+            "file_ready_ms" => file_ready = Some(Duration::from_millis(u64_field(val, k)?)),
+            "file_not_ready" => {
+                file_not_ready = Some(
+                    val.as_str()
+                        .and_then(|s| s.parse::<FileNotReady>().ok())
+                        .ok_or_else(|| {
+                            ApiError::bad_request(
+                                "Trường file_not_ready chỉ nhận empty hoặc error (file_not_ready)",
+                            )
+                        })?,
+                )
             }
             other => return Err(ApiError::unknown(other)),
         }
@@ -126,6 +149,12 @@ async fn set_config(State(shared): State<Arc<Shared>>, JsonBody(v): JsonBody) ->
     }
     if let Some(s) = success_key {
         store.cfg.success_key_everywhere = s;
+    }
+    if let Some(f) = file_ready {
+        store.cfg.file_ready = f;
+    }
+    if let Some(f) = file_not_ready {
+        store.cfg.file_not_ready = f;
     }
     Ok(Json(config_json(&shared, &store)).into_response())
 }
@@ -169,6 +198,26 @@ async fn list_invoices(State(shared): State<Arc<Shared>>, headers: HeaderMap) ->
         .collect();
     drop(store);
     Json(Value::Array(invoices)).into_response()
+}
+
+/// `POST /_mock/invoices/{reference_code}/cancel`: marks an issued invoice cancelled
+/// (`document_type` 3), so corrections of it get 422 `INVOICE_CANCELLED`. Answers its detail.
+async fn cancel_invoice(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Seg(reference_code): Seg,
+) -> ApiResult {
+    let base = base_url(&headers, &shared);
+    let mut store = lock(&shared.store);
+    store.resolve_due(Instant::now());
+    let Some(inv) = store.invoices.get_mut(&reference_code) else {
+        return Err(ApiError::not_found("Không tìm thấy hóa đơn"));
+    };
+    if inv.status != InvoiceStatus::Issued {
+        return Err(ApiError::bad_request("Chỉ hủy được hóa đơn đã phát hành"));
+    }
+    inv.cancelled = true;
+    Ok(Json(inv.detail_json(&base)).into_response())
 }
 
 async fn list_faults(State(shared): State<Arc<Shared>>) -> Response {

@@ -1,10 +1,14 @@
 //! `GET /v1/invoices/{code}/download?type=pdf|xml` and the raw files behind `pdf_url`/`xml_url`.
+//!
+//! For `file_ready_ms` after an invoice is issued its download is "not ready": with
+//! `file_not_ready = "empty"` a 200 whose `content` is `""`, with `"error"` a 409
+//! `FILE_NOT_READY`. The raw `/_mock/files/` URLs are always ready.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::{header, Uri};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -12,6 +16,7 @@ use serde_json::json;
 
 use super::{query_get, query_pairs, Seg};
 use crate::auth::Authed;
+use crate::config::FileNotReady;
 use crate::envelope::{ok, ApiError, ApiResult};
 use crate::files;
 use crate::model::{Invoice, InvoiceStatus};
@@ -43,14 +48,36 @@ pub async fn download_invoice(
             ))
         }
     };
-    let inv = {
+    let now = Instant::now();
+    let (inv, file_ready, not_ready) = {
         let mut store = lock(&shared.store);
-        store.resolve_due(Instant::now());
-        find(&store, &code)
+        store.resolve_due(now);
+        (
+            find(&store, &code),
+            store.cfg.file_ready,
+            store.cfg.file_not_ready,
+        )
     };
     let inv = inv.ok_or_else(|| ApiError::not_found("Không tìm thấy hóa đơn tương ứng."))?;
     if inv.status == InvoiceStatus::Draft {
         return Err(ApiError::bad_request("Hóa đơn chưa được phát hành"));
+    }
+    let ready = inv
+        .issued_instant
+        .is_none_or(|at| now.saturating_duration_since(at) >= file_ready);
+    if !ready {
+        return match not_ready {
+            FileNotReady::Empty => Ok(ok(json!({
+                "file_type": kind,
+                "file_name": inv.file_name(&kind),
+                "content": "",
+            }))),
+            FileNotReady::Error => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "FILE_NOT_READY",
+                "Tệp hóa đơn đang được tạo, vui lòng thử lại sau",
+            )),
+        };
     }
     // Documents are built outside the lock: they are the most expensive thing the mock makes.
     let bytes = if kind == "pdf" {

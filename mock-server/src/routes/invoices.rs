@@ -1,4 +1,8 @@
-//! Invoice routes: create, issue, delete a draft, detail and list.
+//! Invoice routes: create, replace, adjust, issue, delete a draft, detail and list.
+//!
+//! Create, replace and adjust share one handler body ([`accept`]): validate, answer a
+//! `[mock:error=CODE]` trigger, 409 on a taken `reference_code`, check the original of a
+//! correction, then (unless a draft) quota and the account rules, and queue a create job.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,10 +15,11 @@ use serde_json::{json, Value};
 use super::{base_url, page_params, page_window, paged, query_get, query_pairs, JsonBody, Seg};
 use crate::auth::Authed;
 use crate::envelope::{ok, ok_bare, ApiError, ApiResult};
+use crate::error_codes;
 use crate::model::{Account, Invoice, InvoiceStatus};
 use crate::seed;
-use crate::state::{lock, Shared};
-use crate::validate;
+use crate::state::{lock, CorrectionStage, Shared};
+use crate::validate::{self, Endpoint};
 
 /// The acknowledgement message of create and issue.
 const MSG_ACCEPTED: &str = "Đã tạo yêu cầu xuất bán hóa đơn điện tử";
@@ -27,22 +32,14 @@ fn check_account(account: Option<&Account>, inv: &Invoice) -> Result<(), ApiErro
         ));
     };
     if !account.active {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "REGISTRATION_NOT_TAX_APPROVED",
-            "Chưa đăng ký HĐĐT hoặc CQT chưa duyệt tờ khai.",
-        ));
+        return Err(error_codes::known("REGISTRATION_NOT_TAX_APPROVED"));
     }
     let approved = account
         .tax_authority_approved_date
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     if let Some(approved) = approved {
         if inv.issued_at.date() < approved {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVOICE_DATE_BEFORE_TAX_APPROVAL",
-                "Ngày hóa đơn trước ngày CQT duyệt. Xem tax_authority_approved_date trong GET /v1/provider-accounts.",
-            ));
+            return Err(error_codes::known("INVOICE_DATE_BEFORE_TAX_APPROVAL"));
         }
     }
     Ok(())
@@ -55,10 +52,49 @@ pub async fn create_invoice(
     headers: HeaderMap,
     JsonBody(v): JsonBody,
 ) -> ApiResult {
+    accept(&shared, &headers, &v, Endpoint::Create)
+}
+
+/// `POST /v1/invoices/replace`: a create body plus `original_invoice_reference_code`; the
+/// replacement, once issued, turns the original's `document_type` to 5.
+pub async fn replace_invoice(
+    _auth: Authed,
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    JsonBody(v): JsonBody,
+) -> ApiResult {
+    accept(&shared, &headers, &v, Endpoint::Replace)
+}
+
+/// `POST /v1/invoices/adjust`: a create body plus `original_invoice_reference_code` and
+/// `adjustment_type`; the adjustment, once issued, turns the original's `document_type` to 10.
+pub async fn adjust_invoice(
+    _auth: Authed,
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    JsonBody(v): JsonBody,
+) -> ApiResult {
+    accept(&shared, &headers, &v, Endpoint::Adjust)
+}
+
+/// The body shared by create, replace and adjust. Checks, first failure answers:
+/// 1. validation (400 naming the field);
+/// 2. `[mock:error=CODE]` in the notes of a request that issues (`is_draft` false);
+/// 3. a taken `reference_code` (409), before anything about the original, so a retried
+///    correction that was already accepted gets 409;
+/// 4. a correction's original ([`crate::state::Store::check_original`]: 404, then 422s);
+/// 5. unless a draft: quota (403) and the account rules (422).
+fn accept(shared: &Shared, headers: &HeaderMap, v: &Value, endpoint: Endpoint) -> ApiResult {
     // Accounts are fixed, so validation runs without the lock.
-    let req = validate::create_request(&v, |id| {
+    let req = validate::invoice_request(v, endpoint, |id| {
         [seed::ACCOUNT_MATBAO, seed::ACCOUNT_BKAV, seed::ACCOUNT_MIFI].contains(&id)
     })?;
+    // A draft keeps its trigger for the `/issue` that will issue it.
+    if !req.is_draft {
+        if let Some(e) = error_codes::trigger(req.invoice.notes.as_deref()) {
+            return Err(e);
+        }
+    }
     let now = Instant::now();
     let mut store = lock(&shared.store);
     store.resolve_due(now);
@@ -69,6 +105,13 @@ pub async fn create_invoice(
             "EINVOICE_DOCUMENT_EXISTED",
             "Hệ thống đã ghi nhận hoá đơn cho mã tham chiếu này. reference_code phải là duy nhất.",
         ));
+    }
+    if let Some(original) = req.invoice.kind.original() {
+        store.check_original(
+            original,
+            &req.invoice.provider_account_id,
+            CorrectionStage::Request,
+        )?;
     }
     if !req.is_draft {
         if store.quota == 0 {
@@ -81,7 +124,7 @@ pub async fn create_invoice(
     }
     let tc = store.start_create(req.invoice, !req.is_draft, now);
     drop(store);
-    let base = base_url(&headers, &shared);
+    let base = base_url(headers, shared);
     Ok(ok(json!({
         "tracking_code": tc,
         "tracking_url": format!("{base}/v1/invoices/create/check/{tc}"),
@@ -89,7 +132,8 @@ pub async fn create_invoice(
     })))
 }
 
-/// `POST /v1/invoices/issue`: queues the issuance of a draft.
+/// `POST /v1/invoices/issue`: queues the issuance of a draft. A draft correction is checked
+/// again against its original (which may have been replaced or cancelled since).
 pub async fn issue_invoice(
     _auth: Authed,
     State(shared): State<Arc<Shared>>,
@@ -110,6 +154,10 @@ pub async fn issue_invoice(
     if inv.status != InvoiceStatus::Draft || inv.issue_pending {
         return Err(ApiError::bad_request("Chỉ phát hành được hóa đơn nháp"));
     }
+    if let Some(e) = error_codes::trigger(inv.notes.as_deref()) {
+        return Err(e);
+    }
+    store.check_correction_issue(inv)?;
     if store.quota == 0 {
         return Err(ApiError::quota_exceeded());
     }
@@ -124,7 +172,8 @@ pub async fn issue_invoice(
     })))
 }
 
-/// `POST /v1/invoices/delete/{reference_code}`: removes a draft for good.
+/// `POST /v1/invoices/delete/{reference_code}`: removes a draft for good. A draft correction
+/// lets go of its original, which can be corrected again.
 pub async fn delete_draft(
     _auth: Authed,
     State(shared): State<Arc<Shared>>,

@@ -49,6 +49,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v1/invoices", get(invoices::list_invoices))
         .route("/v1/invoices/create", post(invoices::create_invoice))
+        .route("/v1/invoices/replace", post(invoices::replace_invoice))
+        .route("/v1/invoices/adjust", post(invoices::adjust_invoice))
         .route("/v1/invoices/issue", post(invoices::issue_invoice))
         .route(
             "/v1/invoices/create/check/{tracking_code}",
