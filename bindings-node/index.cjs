@@ -81,6 +81,8 @@ class SePayError extends Error {
     for (const key of FIELDS) {
       if (details[key] !== undefined && details[key] !== null) this[key] = details[key]
     }
+    /** For validation errors: every problem found in the request (warnings included); else empty. */
+    this.problems = Array.isArray(details.problems) ? details.problems : []
   }
 }
 /** Bad input caught before any request was sent; `field` names the offending path. */
@@ -95,6 +97,11 @@ class QuotaExceededError extends PermissionDeniedError {}
 class NotFoundError extends ApiError {}
 class ConflictError extends ApiError {}
 class UnprocessableEntityError extends ApiError {}
+/**
+ * A replacement or adjustment refused because of its original invoice; `apiCode` says why
+ * (`INVOICE_ALREADY_REPLACED`, `INVOICE_NOT_ISSUED`, `INVOICE_ACCOUNT_MISMATCH`, …).
+ */
+class CorrectionRefusedError extends UnprocessableEntityError {}
 /** HTTP 429; `retryAfterMs` holds the server's Retry-After when given. */
 class RateLimitError extends ApiError {}
 class ServerError extends ApiError {}
@@ -132,6 +139,7 @@ const CLASSES = {
   Decode: DecodeError,
   InvoiceFailed: InvoiceFailedError,
   WaitTimeout: WaitTimeoutError,
+  CorrectionRefused: CorrectionRefusedError,
 }
 
 function abortError(signal) {
@@ -367,7 +375,8 @@ class Client {
 
   /**
    * @param {object} [options] clientId, clientSecret, environment ('sandbox' | 'production'),
-   *   baseUrl, timeoutMs, connectTimeoutMs, callTimeoutMs, maxRetries, appInfo. Unset values fall
+   *   baseUrl, timeoutMs, connectTimeoutMs, callTimeoutMs, maxRetries, maxResponseBytes,
+   *   maxDownloadBytes, appInfo, accountChecks, accountCacheTtlMs, strictRules. Unset values fall
    *   back to SEPAY_EINVOICE_CLIENT_ID / _CLIENT_SECRET / _ENV / _BASE_URL.
    */
   constructor(options = {}) {
@@ -406,6 +415,81 @@ class Client {
     const [wire, bad] = wireOrReject(request, '')
     if (bad) return Promise.reject(bad)
     return createCall(request, signalOf(options), (c, sent) => this.#native.createInvoice(wire, sent, c))
+  }
+
+  /**
+   * Replaces an issued invoice with `request`, the corrected invoice in full (sent like a
+   * create: validated, exactly once, the request object remembering its own reference code).
+   * Returns the job to wait on. A refusal because of the original rejects with a
+   * CorrectionRefusedError.
+   */
+  replaceInvoice(originalInvoiceReferenceCode, request, options) {
+    const [wire, bad] = wireOrReject(request, '')
+    if (bad) return Promise.reject(bad)
+    return createCall(request, signalOf(options), (c, sent) =>
+      this.#native.replaceInvoice(text(originalInvoiceReferenceCode, 'original_invoice_reference_code'), wire, sent, c),
+    )
+  }
+
+  /**
+   * Adjusts an issued invoice: `request`'s lines carry only the difference ('increase' positive,
+   * 'decrease' with a negative unitPrice, 'combined' either, 'info' no amount). Returns the job.
+   */
+  adjustInvoice(originalInvoiceReferenceCode, adjustmentType, request, options) {
+    const [wire, bad] = wireOrReject(request, '')
+    if (bad) return Promise.reject(bad)
+    return createCall(request, signalOf(options), (c, sent) =>
+      this.#native.adjustInvoice(
+        text(originalInvoiceReferenceCode, 'original_invoice_reference_code'),
+        text(adjustmentType, 'adjustment_type'),
+        wire,
+        sent,
+        c,
+      ),
+    )
+  }
+
+  replaceInvoiceAndWait(originalInvoiceReferenceCode, request, options) {
+    const [wait, onStatus] = waitArgs(options)
+    const [wire, bad] = wireOrReject(request, '')
+    if (bad) return Promise.reject(bad)
+    return createCall(request, signalOf(options), (c, sent) =>
+      this.#native.replaceInvoiceAndWait(
+        text(originalInvoiceReferenceCode, 'original_invoice_reference_code'),
+        wire,
+        sent,
+        wait,
+        onStatus,
+        c,
+      ),
+    )
+  }
+
+  adjustInvoiceAndWait(originalInvoiceReferenceCode, adjustmentType, request, options) {
+    const [wait, onStatus] = waitArgs(options)
+    const [wire, bad] = wireOrReject(request, '')
+    if (bad) return Promise.reject(bad)
+    return createCall(request, signalOf(options), (c, sent) =>
+      this.#native.adjustInvoiceAndWait(
+        text(originalInvoiceReferenceCode, 'original_invoice_reference_code'),
+        text(adjustmentType, 'adjustment_type'),
+        wire,
+        sent,
+        wait,
+        onStatus,
+        c,
+      ),
+    )
+  }
+
+  /**
+   * Checks a create request without sending it: every problem at once (field rules, dated legal
+   * rules, the provider account's unless `accountChecks` is off). Nothing is created.
+   */
+  preflight(request, options) {
+    const [wire, bad] = wireOrReject(request, '')
+    if (bad) return Promise.reject(bad)
+    return call(signalOf(options), (c) => this.#native.preflight(wire, c))
   }
 
   issueInvoice(referenceCode, options) {
@@ -513,6 +597,7 @@ module.exports = {
   NotFoundError,
   ConflictError,
   UnprocessableEntityError,
+  CorrectionRefusedError,
   RateLimitError,
   ServerError,
   APITimeoutError,

@@ -8,6 +8,7 @@
 
 export * from './models'
 import type {
+  AdjustmentType,
   CreateInvoice,
   Currency,
   Decimal,
@@ -18,6 +19,8 @@ import type {
   JobState,
   JobStatus,
   Paging,
+  Preflight,
+  Problem,
   ProviderAccount,
   ProviderAccountDetail,
   Source,
@@ -60,6 +63,19 @@ export interface ClientOptions {
   maxDownloadBytes?: number
   /** Names your application in the User-Agent (`'my-shop/1.2'`). */
   appInfo?: string
+  /**
+   * Check a create, replace or adjust against its provider account before sending it (active;
+   * the template/series pair is one of its templates; not dated before the tax authority's
+   * approval). Default `true`. When the account cannot be read, the request is sent anyway.
+   */
+  accountChecks?: boolean
+  /** How long a provider account read for those checks is reused (default 300 000 ms). */
+  accountCacheTtlMs?: number
+  /**
+   * Strict mode: rules whose legal basis may be extended (the 8 % VAT window) are errors instead
+   * of warnings. Default `false`.
+   */
+  strictRules?: boolean
 }
 
 /** Options every async method accepts. */
@@ -147,6 +163,40 @@ export declare class Client {
    * after an error finds the invoice instead of creating a second one (a copy is a new sale).
    */
   createInvoice(request: CreateInvoice, options?: CallOptions): Promise<Job>
+  /**
+   * Replaces an issued invoice with `request`, the corrected invoice in full. Sent like a create
+   * (validated first, exactly once: the request object remembers its own reference code).
+   * Returns the job to wait on. An invoice is replaced once; a refusal because of the original
+   * rejects with a CorrectionRefusedError (`apiCode` says why).
+   */
+  replaceInvoice(originalInvoiceReferenceCode: string, request: CreateInvoice, options?: CallOptions): Promise<Job>
+  /**
+   * Adjusts an issued invoice. `request`'s lines carry only the difference: positive for
+   * `'increase'`, a negative `unitPrice` for `'decrease'`, either for `'combined'`, no amount for
+   * `'info'`. The original stays in force and can be adjusted again. Returns the job to wait on.
+   */
+  adjustInvoice(
+    originalInvoiceReferenceCode: string,
+    adjustmentType: AdjustmentType,
+    request: CreateInvoice,
+    options?: CallOptions,
+  ): Promise<Job>
+  /** `replaceInvoice` then `waitForStatus`. */
+  replaceInvoiceAndWait(originalInvoiceReferenceCode: string, request: CreateInvoice, options?: WaitOptions): Promise<Invoice>
+  /** `adjustInvoice` then `waitForStatus`. */
+  adjustInvoiceAndWait(
+    originalInvoiceReferenceCode: string,
+    adjustmentType: AdjustmentType,
+    request: CreateInvoice,
+    options?: WaitOptions,
+  ): Promise<Invoice>
+  /**
+   * Checks a create request without sending it and resolves with every problem at once: the
+   * field rules, the dated legal rules and (unless `accountChecks` is off) the provider
+   * account's. Errors would stop `createInvoice`; warnings would not. Nothing is created and no
+   * reference code is taken.
+   */
+  preflight(request: CreateInvoice, options?: CallOptions): Promise<Preflight>
   /** Issues a draft. Returns the job to wait on. */
   issueInvoice(referenceCode: string, options?: CallOptions): Promise<Job>
   /** Asks once where a job stands. */
@@ -207,6 +257,7 @@ export type ErrorKind =
   | 'Decode'
   | 'InvoiceFailed'
   | 'WaitTimeout'
+  | 'CorrectionRefused'
   | 'Aborted'
   | 'Internal'
 
@@ -227,6 +278,7 @@ export type ErrorCode =
   | 'DECODE'
   | 'INVOICE_FAILED'
   | 'WAIT_TIMEOUT'
+  | 'CORRECTION_REFUSED'
   | 'ABORT_ERR'
   | 'INTERNAL'
 
@@ -267,6 +319,11 @@ export declare class SePayError extends Error {
    * retry with the same request object or `referenceCode`, never with a new one.
    */
   readonly ambiguous?: boolean
+  /**
+   * For validation errors: every problem found in the request at once (the first error is this
+   * error's own `field`), warnings included. Empty for other errors.
+   */
+  readonly problems: Problem[]
 }
 export declare class ValidationError extends SePayError {
   readonly code: 'VALIDATION'
@@ -282,6 +339,14 @@ export declare class QuotaExceededError extends PermissionDeniedError {}
 export declare class NotFoundError extends ApiError {}
 export declare class ConflictError extends ApiError {}
 export declare class UnprocessableEntityError extends ApiError {}
+/**
+ * A replacement or adjustment refused because of its original invoice; `apiCode` says why
+ * (`'INVOICE_ALREADY_REPLACED'`, `'INVOICE_NOT_ISSUED'`, `'INVOICE_ACCOUNT_MISMATCH'`,
+ * `'INVOICE_CANCELLED'`, `'INVOICE_NOT_CORRECTABLE'`).
+ */
+export declare class CorrectionRefusedError extends UnprocessableEntityError {
+  readonly code: 'CORRECTION_REFUSED'
+}
 export declare class RateLimitError extends ApiError {}
 export declare class ServerError extends ApiError {}
 export declare class APITimeoutError extends SePayError {}

@@ -31,7 +31,8 @@ export declare class InvoiceIterator {
 export declare class NativeClient {
   /**
    * `options`: `{ clientId, clientSecret, environment, baseUrl, timeoutMs, connectTimeoutMs,
-   * callTimeoutMs, maxRetries, appInfo }`; unset values fall back to the environment.
+   * callTimeoutMs, maxRetries, maxResponseBytes, maxDownloadBytes, appInfo, accountChecks,
+   * accountCacheTtlMs, strictRules }`; unset values fall back to the environment.
    * `binding` names the binding in the User-Agent (`node/20.20.2`).
    */
   constructor(options?: any | undefined | null, binding?: string | undefined | null)
@@ -46,6 +47,12 @@ export declare class NativeClient {
   waitForStatus(job?: any | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   createInvoiceAndWait(request?: any | undefined | null, sent?: SentReference | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   issueInvoiceAndWait(referenceCode: string, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  replaceInvoice(originalInvoiceReferenceCode: string, request?: any | undefined | null, sent?: SentReference | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  adjustInvoice(originalInvoiceReferenceCode: string, adjustmentType: string, request?: any | undefined | null, sent?: SentReference | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  replaceInvoiceAndWait(originalInvoiceReferenceCode: string, request?: any | undefined | null, sent?: SentReference | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  adjustInvoiceAndWait(originalInvoiceReferenceCode: string, adjustmentType: string, request?: any | undefined | null, sent?: SentReference | undefined | null, options?: any | undefined | null, onStatus?: ((status: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  /** Every problem of a create request, without sending it. */
+  preflight(request?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   getInvoice(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<any>
   listInvoices(params?: any | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
   /** Every invoice, page after page (the core's `iter_invoices`). */

@@ -10,8 +10,9 @@ use sepay_einvoice as sdk;
 use serde_json::Value;
 
 use crate::conversion::{
-    create_request_sent, flush, job_input, list_invoices_params, list_params, opt_bytes,
-    opt_duration, opt_object, opt_string, opt_u32, out, status_out, wait_options, StatusFn,
+    adjustment_sent, create_request, create_request_sent, flush, job_input, list_invoices_params,
+    list_params, opt_bool, opt_bytes, opt_duration, opt_object, opt_string, opt_u32, out,
+    replacement_sent, status_out, wait_options, StatusFn,
 };
 use crate::errors::guard;
 use crate::logging::init_logging;
@@ -34,7 +35,8 @@ pub struct NativeFile {
 #[napi]
 impl NativeClient {
     /// `options`: `{ clientId, clientSecret, environment, baseUrl, timeoutMs, connectTimeoutMs,
-    /// callTimeoutMs, maxRetries, appInfo }`; unset values fall back to the environment.
+    /// callTimeoutMs, maxRetries, maxResponseBytes, maxDownloadBytes, appInfo, accountChecks,
+    /// accountCacheTtlMs, strictRules }`; unset values fall back to the environment.
     /// `binding` names the binding in the User-Agent (`node/20.20.2`).
     #[napi(constructor)]
     pub fn new(options: Option<Value>, binding: Option<String>) -> napi::Result<Self> {
@@ -74,6 +76,15 @@ impl NativeClient {
             }
             if let Some(n) = opt_bytes(&m, "maxDownloadBytes", "max_download_bytes")? {
                 b = b.max_download_bytes(n);
+            }
+            if let Some(on) = opt_bool(&m, "accountChecks", "account_checks")? {
+                b = b.account_checks(on);
+            }
+            if let Some(d) = opt_duration(&m, "accountCacheTtlMs", "account_cache_ttl")? {
+                b = b.account_cache_ttl(d);
+            }
+            if let Some(on) = opt_bool(&m, "strictRules", "strict_rules")? {
+                b = b.strict_rules(on);
             }
             Ok(NativeClient { inner: b.build()? })
         })
@@ -227,6 +238,118 @@ impl NativeClient {
             let r = c.issue_invoice_and_wait(&reference_code, o).await;
             flush(&sink).await;
             out(&r?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn replace_invoice<'e>(
+        &self,
+        env: &'e Env,
+        original_invoice_reference_code: String,
+        request: Option<Value>,
+        sent: Option<&SentReference>,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        // Built here, synchronously: the code is claimed in `sent` before the promise exists.
+        let req = replacement_sent(original_invoice_reference_code, request, sent);
+        spawn(env, cancel, async move {
+            let req = req?;
+            out(&c.replace_invoice(&req).await?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn adjust_invoice<'e>(
+        &self,
+        env: &'e Env,
+        original_invoice_reference_code: String,
+        adjustment_type: String,
+        request: Option<Value>,
+        sent: Option<&SentReference>,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        let req = adjustment_sent(
+            original_invoice_reference_code,
+            &adjustment_type,
+            request,
+            sent,
+        );
+        spawn(env, cancel, async move {
+            let req = req?;
+            out(&c.adjust_invoice(&req).await?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn replace_invoice_and_wait<'e>(
+        &self,
+        env: &'e Env,
+        original_invoice_reference_code: String,
+        request: Option<Value>,
+        sent: Option<&SentReference>,
+        options: Option<Value>,
+        #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
+            StatusFn,
+        >,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        let req = replacement_sent(original_invoice_reference_code, request, sent);
+        spawn(env, cancel, async move {
+            let req = req?;
+            let (o, sink) = wait_options(options, on_status)?;
+            let r = c.replace_invoice_and_wait(&req, o).await;
+            flush(&sink).await;
+            out(&r?)
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<any>")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn adjust_invoice_and_wait<'e>(
+        &self,
+        env: &'e Env,
+        original_invoice_reference_code: String,
+        adjustment_type: String,
+        request: Option<Value>,
+        sent: Option<&SentReference>,
+        options: Option<Value>,
+        #[napi(ts_arg_type = "((status: any) => void) | undefined | null")] on_status: Option<
+            StatusFn,
+        >,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        let req = adjustment_sent(
+            original_invoice_reference_code,
+            &adjustment_type,
+            request,
+            sent,
+        );
+        spawn(env, cancel, async move {
+            let req = req?;
+            let (o, sink) = wait_options(options, on_status)?;
+            let r = c.adjust_invoice_and_wait(&req, o).await;
+            flush(&sink).await;
+            out(&r?)
+        })
+    }
+
+    /// Every problem of a create request, without sending it.
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn preflight<'e>(
+        &self,
+        env: &'e Env,
+        request: Option<Value>,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn(env, cancel, async move {
+            let req = create_request(request)?;
+            out(&c.preflight(&req).await?)
         })
     }
 

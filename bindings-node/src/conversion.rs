@@ -224,6 +224,40 @@ pub fn create_request_sent(
     Ok(req)
 }
 
+/// A replacement of `original` by the request, sharing the request object's reference-code memory.
+pub fn replacement_sent(
+    original: String,
+    v: Option<Value>,
+    sent: Option<&SentReference>,
+) -> sdk::Result<sdk::ReplaceInvoice> {
+    Ok(sdk::ReplaceInvoice::new(
+        original,
+        create_request_sent(v, sent)?,
+    ))
+}
+
+/// An adjustment of `original` (the core refuses an unknown `adjustment_type`, naming it).
+pub fn adjustment_sent(
+    original: String,
+    adjustment_type: &str,
+    v: Option<Value>,
+    sent: Option<&SentReference>,
+) -> sdk::Result<sdk::AdjustInvoice> {
+    Ok(sdk::AdjustInvoice::new(
+        original,
+        sdk::AdjustmentType::parse(adjustment_type),
+        create_request_sent(v, sent)?,
+    ))
+}
+
+pub fn opt_bool(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<Option<bool>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(validation(field, "must be true or false")),
+    }
+}
+
 pub fn job_input(v: Option<Value>) -> sdk::Result<sdk::Job> {
     // The core names a bad stored job's fields `job.*`, for every language.
     sdk::Job::from_json(snakeize(v.unwrap_or(Value::Null)))

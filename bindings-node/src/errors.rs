@@ -53,6 +53,7 @@ pub fn error_json(e: &sdk::Error) -> Value {
     );
     put("retryable", e.is_retryable().into());
     put("ambiguous", e.is_ambiguous().into());
+    put("problems", out(&e.problems()).unwrap_or(Value::Null));
     Value::Object(m)
 }
 

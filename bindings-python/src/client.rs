@@ -183,7 +183,7 @@ impl Drop for NativeClient {
 impl NativeClient {
     /// Settings left `None` take the core's defaults, then the environment variables.
     #[new]
-    #[pyo3(signature = (client_id=None, client_secret=None, environment=None, base_url=None, timeout=None, max_retries=None, call_timeout=None, binding=None, max_response_bytes=None, max_download_bytes=None))]
+    #[pyo3(signature = (client_id=None, client_secret=None, environment=None, base_url=None, timeout=None, max_retries=None, call_timeout=None, binding=None, max_response_bytes=None, max_download_bytes=None, account_checks=None, account_cache_ttl=None, strict_rules=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -197,6 +197,9 @@ impl NativeClient {
         binding: Option<String>,
         max_response_bytes: Arg<'_>,
         max_download_bytes: Arg<'_>,
+        account_checks: Arg<'_>,
+        account_cache_ttl: Arg<'_>,
+        strict_rules: Arg<'_>,
     ) -> PyResult<Self> {
         let built = (|| -> sepay_einvoice::Result<Self> {
             let mut b = Client::builder();
@@ -226,6 +229,15 @@ impl NativeClient {
             }
             if let Some(n) = conv::opt_bytes(max_download_bytes.as_ref(), "max_download_bytes")? {
                 b = b.max_download_bytes(n);
+            }
+            if let Some(on) = conv::opt_bool(account_checks.as_ref(), "account_checks")? {
+                b = b.account_checks(on);
+            }
+            if let Some(d) = conv::opt_secs(account_cache_ttl.as_ref(), "account_cache_ttl")? {
+                b = b.account_cache_ttl(d);
+            }
+            if let Some(on) = conv::opt_bool(strict_rules.as_ref(), "strict_rules")? {
+                b = b.strict_rules(on);
             }
             b = b.binding(binding.unwrap_or_else(|| "python".into()));
             // Build once now so bad settings fail here, not on the first call.
@@ -362,6 +374,120 @@ impl NativeClient {
                 async move { c.issue_invoice_and_wait(&r, o).await },
                 json_reply,
             ))
+        })
+    }
+
+    /// `original_invoice_reference_code`: the invoice replaced; `request`, `sent`: as for
+    /// `create_invoice`.
+    #[pyo3(signature = (original_invoice_reference_code, request, sent=None))]
+    fn replace_invoice(
+        &self,
+        original_invoice_reference_code: Bound<'_, PyAny>,
+        request: &str,
+        sent: Option<PyRef<'_, SentReference>>,
+    ) -> NativeCall {
+        self.call(|c| {
+            let req = conv::replacement(
+                &original_invoice_reference_code,
+                request,
+                sent.as_deref().map(|s| &s.inner),
+            )?;
+            Ok(run(
+                async move { c.replace_invoice(&req).await },
+                json_reply,
+            ))
+        })
+    }
+
+    /// `adjustment_type`: `increase`, `decrease`, `combined` or `info` (checked by the core).
+    #[pyo3(signature = (original_invoice_reference_code, adjustment_type, request, sent=None))]
+    fn adjust_invoice(
+        &self,
+        original_invoice_reference_code: Bound<'_, PyAny>,
+        adjustment_type: Bound<'_, PyAny>,
+        request: &str,
+        sent: Option<PyRef<'_, SentReference>>,
+    ) -> NativeCall {
+        self.call(|c| {
+            let req = conv::adjustment(
+                &original_invoice_reference_code,
+                &adjustment_type,
+                request,
+                sent.as_deref().map(|s| &s.inner),
+            )?;
+            Ok(run(async move { c.adjust_invoice(&req).await }, json_reply))
+        })
+    }
+
+    #[pyo3(signature = (original_invoice_reference_code, request, sent=None, timeout=None, poll_interval=None, max_poll_interval=None, on_status=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn replace_invoice_and_wait(
+        &self,
+        original_invoice_reference_code: Bound<'_, PyAny>,
+        request: &str,
+        sent: Option<PyRef<'_, SentReference>>,
+        timeout: Arg<'_>,
+        poll_interval: Arg<'_>,
+        max_poll_interval: Arg<'_>,
+        on_status: Option<Py<PyAny>>,
+    ) -> NativeCall {
+        self.call(|c| {
+            let req = conv::replacement(
+                &original_invoice_reference_code,
+                request,
+                sent.as_deref().map(|s| &s.inner),
+            )?;
+            let o = conv::wait_options(
+                timeout.as_ref(),
+                poll_interval.as_ref(),
+                max_poll_interval.as_ref(),
+                on_status,
+            )?;
+            Ok(run(
+                async move { c.replace_invoice_and_wait(&req, o).await },
+                json_reply,
+            ))
+        })
+    }
+
+    #[pyo3(signature = (original_invoice_reference_code, adjustment_type, request, sent=None, timeout=None, poll_interval=None, max_poll_interval=None, on_status=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn adjust_invoice_and_wait(
+        &self,
+        original_invoice_reference_code: Bound<'_, PyAny>,
+        adjustment_type: Bound<'_, PyAny>,
+        request: &str,
+        sent: Option<PyRef<'_, SentReference>>,
+        timeout: Arg<'_>,
+        poll_interval: Arg<'_>,
+        max_poll_interval: Arg<'_>,
+        on_status: Option<Py<PyAny>>,
+    ) -> NativeCall {
+        self.call(|c| {
+            let req = conv::adjustment(
+                &original_invoice_reference_code,
+                &adjustment_type,
+                request,
+                sent.as_deref().map(|s| &s.inner),
+            )?;
+            let o = conv::wait_options(
+                timeout.as_ref(),
+                poll_interval.as_ref(),
+                max_poll_interval.as_ref(),
+                on_status,
+            )?;
+            Ok(run(
+                async move { c.adjust_invoice_and_wait(&req, o).await },
+                json_reply,
+            ))
+        })
+    }
+
+    /// Every problem of a create request (JSON text), without sending it.
+    fn preflight(&self, request: &str) -> NativeCall {
+        self.call(|c| {
+            let req = conv::request(request, None)?;
+            Ok(run(async move { c.preflight(&req).await }, json_reply))
         })
     }
 

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString, PyTuple};
-use sepay_einvoice::{CreateInvoice, Error, ErrorKind, Job, JobStatus, WaitOptions};
+use sepay_einvoice::{
+    AdjustInvoice, AdjustmentType, CreateInvoice, Error, ErrorKind, Job, JobStatus, ReplaceInvoice,
+    WaitOptions,
+};
 use serde_json::Value;
 
 use crate::errors::{panic_to_pyerr, to_pyerr};
@@ -122,6 +125,46 @@ pub fn request(text: &str, sent: Option<&sepay_einvoice::SentReference>) -> Resu
         req.sent_reference = s.shared();
     }
     Ok(req)
+}
+
+/// A replacement of `original` by the request (JSON text), sharing its reference-code memory.
+pub fn replacement(
+    original: &Bound<'_, PyAny>,
+    request_json: &str,
+    sent: Option<&sepay_einvoice::SentReference>,
+) -> Result<ReplaceInvoice> {
+    let original = text(original, "original_invoice_reference_code")?;
+    Ok(ReplaceInvoice::new(original, request(request_json, sent)?))
+}
+
+/// An adjustment of `original` (the core refuses an unknown `adjustment_type`).
+pub fn adjustment(
+    original: &Bound<'_, PyAny>,
+    adjustment_type: &Bound<'_, PyAny>,
+    request_json: &str,
+    sent: Option<&sepay_einvoice::SentReference>,
+) -> Result<AdjustInvoice> {
+    let original = text(original, "original_invoice_reference_code")?;
+    let kind = AdjustmentType::parse(&text(adjustment_type, "adjustment_type")?);
+    Ok(AdjustInvoice::new(
+        original,
+        kind,
+        request(request_json, sent)?,
+    ))
+}
+
+/// An optional flag (`None` = not given); only `True`/`False` are accepted.
+pub fn opt_bool(v: Option<&Bound<'_, PyAny>>, field: &str) -> Result<Option<bool>> {
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    if !v.is_instance_of::<PyBool>() {
+        return Err(Error::validation(
+            field,
+            format!("must be True or False, got {}", type_name(v)),
+        ));
+    }
+    Ok(Some(v.extract::<bool>().unwrap_or_default()))
 }
 
 /// A stored job (JSON text); its fields are named `job.*` by the core.

@@ -28,6 +28,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Decode => "DecodeError",
         ErrorKind::InvoiceFailed => "InvoiceFailedError",
         ErrorKind::WaitTimeout => "WaitTimeoutError",
+        ErrorKind::CorrectionRefused => "CorrectionRefusedError",
         _ => "SePayError",
     }
 }
@@ -52,6 +53,7 @@ fn details(e: &Error) -> Value {
         "last_status": e.last_status().and_then(|s| serde_json::to_value(s).ok()),
         "retryable": e.is_retryable(),
         "ambiguous": e.is_ambiguous(),
+        "problems": e.problems(),
     })
 }
 

@@ -90,6 +90,10 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
         "max_download_bytes",
         sepay_einvoice::DEFAULT_MAX_DOWNLOAD_BYTES,
     )?;
+    d.set_item(
+        "account_cache_ttl",
+        secs(sepay_einvoice::DEFAULT_ACCOUNT_CACHE_TTL),
+    )?;
     d.set_item("wait_timeout", secs(sepay_einvoice::DEFAULT_WAIT_TIMEOUT))?;
     d.set_item("poll_interval", secs(sepay_einvoice::DEFAULT_POLL_INTERVAL))?;
     d.set_item(

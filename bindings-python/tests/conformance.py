@@ -21,7 +21,13 @@ from mockctl import CLIENT_ID, CLIENT_SECRET, REPO, Mock
 CONFORMANCE_DIR = REPO / "tests" / "conformance"
 SCENARIOS = CONFORMANCE_DIR / "scenarios"
 
-WAIT_CALLS = {"wait_for_status", "create_invoice_and_wait", "issue_invoice_and_wait"}
+WAIT_CALLS = {
+    "wait_for_status",
+    "create_invoice_and_wait",
+    "issue_invoice_and_wait",
+    "replace_invoice_and_wait",
+    "adjust_invoice_and_wait",
+}
 
 
 class StepFailed(AssertionError):
@@ -178,6 +184,9 @@ def substitute(value: Any, saved: Dict[str, Any]) -> Any:
         token = value[1:]
         if token == "now":
             return _vn_now().strftime("%Y-%m-%d %H:%M:%S")
+        if token.startswith("series:"):
+            # A series of the year `$now` falls in: `$series:TSE` is C26TSE in 2026.
+            return "C" + _vn_now().strftime("%y") + token[len("series:"):]
         if token == "tomorrow":
             return (_vn_now() + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
         if token == "uuid":
@@ -335,6 +344,29 @@ def _plan(client: Any, call: str, args: Dict[str, Any], on_status: Callable[[Any
         return client.issue_invoice_and_wait(
             a.get("reference_code"), on_status=on_status, **_wait_kwargs(a)
         )
+    if call == "replace_invoice":
+        return client.replace_invoice(a.get("original_invoice_reference_code"), a.get("request"))
+    if call == "adjust_invoice":
+        return client.adjust_invoice(
+            a.get("original_invoice_reference_code"), a.get("adjustment_type"), a.get("request")
+        )
+    if call == "replace_invoice_and_wait":
+        return client.replace_invoice_and_wait(
+            a.get("original_invoice_reference_code"),
+            a.get("request"),
+            on_status=on_status,
+            **_wait_kwargs(a),
+        )
+    if call == "adjust_invoice_and_wait":
+        return client.adjust_invoice_and_wait(
+            a.get("original_invoice_reference_code"),
+            a.get("adjustment_type"),
+            a.get("request"),
+            on_status=on_status,
+            **_wait_kwargs(a),
+        )
+    if call == "preflight":
+        return client.preflight(a.get("request"))
     if call == "get_invoice":
         return client.get_invoice(a.get("reference_code"))
     if call == "list_invoices":
@@ -383,6 +415,7 @@ def _error_canonical(err: se.SePayError) -> Dict[str, Any]:
         "job": None if err.job is None else err.job.to_dict(),
         "retryable": err.retryable,
         "ambiguous": err.ambiguous,
+        "problems": [p.to_dict() for p in err.problems],
     }
 
 
@@ -418,6 +451,9 @@ def _client_kwargs(mock: Mock, spec: Dict[str, Any]) -> Dict[str, Any]:
             kw[key] = spec[key]
     if "environment" in spec:
         kw["environment"] = spec["environment"]
+    for key in ("account_checks", "strict_rules"):
+        if key in spec:
+            kw[key] = spec[key]
     return kw
 
 
@@ -464,6 +500,17 @@ def _mock_step(mock: Mock, step: Dict[str, Any], saved: Dict[str, Any]) -> None:
         raise StepFailed(f"unknown mock step {what!r}")
 
 
+def _sent_besides_account(stats: Dict[str, Any]) -> int:
+    """Requests the mock has received, other than provider-account reads and the token they need."""
+    reads = ("get_provider_account", "token")
+    return sum(
+        int(n)
+        for route, by_status in stats.get("requests", {}).items()
+        if route not in reads
+        for n in by_status.values()
+    )
+
+
 class _Step:
     """What one call step needs before and after the call itself."""
 
@@ -477,7 +524,7 @@ class _Step:
         want = step.get("expect_error")
         self.before: Optional[int] = None
         if want and want.get("kind") == "Validation":
-            self.before = int(mock.stats().get("requests_total", 0))
+            self.before = _sent_besides_account(mock.stats())
 
     def on_status(self, status: se.JobStatus) -> None:
         self.statuses.append(str(status.state))
@@ -494,7 +541,8 @@ class _Step:
             if step.get("save"):
                 self.saved[step["save"]] = json.loads(json.dumps(_error_canonical(error)))
             if self.before is not None:
-                after = int(self.mock.stats().get("requests_total", 0))
+                # Only the provider account may be read first (the account checks).
+                after = _sent_besides_account(self.mock.stats())
                 if after != self.before:
                     raise StepFailed(f"{self.call}: a validation error, but {after - self.before} request(s) reached the mock")
         else:

@@ -69,6 +69,18 @@ def test_runner_matching_rules() -> None:
         "y": [{"reference_code": "r1"}],
     }
     assert len(conformance.substitute("$now", {})) == 19
+    series = conformance.substitute({"s": "$series:TSE"}, {})["s"]
+    assert series == "C" + conformance.substitute("$now", {})[2:4] + "TSE"
+    assert conformance._sent_besides_account(
+        {
+            "requests_total": 6,
+            "requests": {
+                "get_provider_account": {"200": 2, "404": 1},
+                "token": {"200": 1},
+                "create_invoice": {"200": 1, "dropped": 1},
+            },
+        }
+    ) == 2
     for unresolved in ("$never_saved", "$job.no_such_key", "$job.reference_code.deeper"):
         with pytest.raises(conformance.StepFailed, match="nothing saved at"):
             conformance.substitute({"x": unresolved}, saved)

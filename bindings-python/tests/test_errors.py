@@ -19,6 +19,7 @@ API = [
     se.NotFoundError,
     se.ConflictError,
     se.UnprocessableEntityError,
+    se.CorrectionRefusedError,
     se.RateLimitError,
     se.ServerError,
 ]
@@ -42,6 +43,7 @@ def test_hierarchy() -> None:
     for cls in OTHER:
         assert issubclass(cls, se.SePayError) and not issubclass(cls, se.ApiError)
     assert issubclass(se.QuotaExceededError, se.PermissionDeniedError)
+    assert issubclass(se.CorrectionRefusedError, se.UnprocessableEntityError)
     assert issubclass(se.ValidationError, ValueError)
     assert issubclass(se.SePayError, Exception)
 

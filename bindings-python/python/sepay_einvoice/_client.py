@@ -27,12 +27,14 @@ from typing import (
 from . import _native
 from ._native import NativeCall, NativeInvoiceStream, SentReference
 from ._models import (
+    AdjustmentType,
     CreateInvoice,
     CreateInvoiceLike,
     FileType,
     Invoice,
     Job,
     JobStatus,
+    Preflight,
     ProviderAccount,
     ProviderAccountDetail,
     Source,
@@ -61,7 +63,7 @@ def _binding() -> str:
 
 def _text(value: Any) -> Any:
     """An enum member as its value; anything else as given (the native layer checks types)."""
-    return value.value if isinstance(value, (FileType, Source)) else value
+    return value.value if isinstance(value, (FileType, Source, AdjustmentType)) else value
 
 
 def _request(request: CreateInvoiceLike) -> str:
@@ -123,6 +125,9 @@ class _BaseClient:
         call_timeout: Optional[float] = None,
         max_response_bytes: Optional[int] = None,
         max_download_bytes: Optional[int] = None,
+        account_checks: bool = True,
+        account_cache_ttl: Optional[float] = None,
+        strict_rules: bool = False,
     ) -> None:
         """Settings left as ``None`` fall back to ``SEPAY_EINVOICE_CLIENT_ID``,
         ``SEPAY_EINVOICE_CLIENT_SECRET``, ``SEPAY_EINVOICE_ENV`` (``sandbox``/``production``) and
@@ -130,7 +135,11 @@ class _BaseClient:
         bounds one HTTP attempt (30 s), ``call_timeout`` a whole call with its retries (120 s),
         ``max_retries`` (2); ``max_response_bytes`` (8 MiB) and ``max_download_bytes`` (64 MiB)
         cap what one answer may hold: a longer or endless body raises ``DecodeError`` instead of
-        filling memory. Raises ``ValidationError`` for a missing or bad setting."""
+        filling memory. ``account_checks`` checks a create, replace or adjust against its provider
+        account before sending it (active, template/series pair, approval date), reading the
+        account at most once per ``account_cache_ttl`` seconds (300); ``strict_rules`` turns the
+        warnings of rules whose legal basis may be extended (the 8 % VAT window) into errors.
+        Raises ``ValidationError`` for a missing or bad setting."""
         _native.reset_log_cache()
         self._native = _native.NativeClient(
             client_id,
@@ -143,6 +152,9 @@ class _BaseClient:
             _binding(),
             max_response_bytes,
             max_download_bytes,
+            account_checks=account_checks,
+            account_cache_ttl=account_cache_ttl,
+            strict_rules=strict_rules,
         )
 
     @classmethod
@@ -252,6 +264,70 @@ class _BaseClient:
             reference_code, timeout, poll_interval, max_poll_interval, self._deliver(on_status)
         )
         return _Op(call, _json(Invoice))
+
+    def _replace_invoice(
+        self, original_invoice_reference_code: str, request: CreateInvoiceLike
+    ) -> _Op[Job]:
+        call = self._native.replace_invoice(
+            original_invoice_reference_code, _request(request), _sent(request)
+        )
+        return _Op(call, _json(Job))
+
+    def _adjust_invoice(
+        self,
+        original_invoice_reference_code: str,
+        adjustment_type: Union[AdjustmentType, str],
+        request: CreateInvoiceLike,
+    ) -> _Op[Job]:
+        call = self._native.adjust_invoice(
+            original_invoice_reference_code, _text(adjustment_type), _request(request), _sent(request)
+        )
+        return _Op(call, _json(Job))
+
+    def _replace_invoice_and_wait(
+        self,
+        original_invoice_reference_code: str,
+        request: CreateInvoiceLike,
+        timeout: Optional[float],
+        poll_interval: Optional[float],
+        max_poll_interval: Optional[float],
+        on_status: Optional[StatusCallback],
+    ) -> _Op[Invoice]:
+        call = self._native.replace_invoice_and_wait(
+            original_invoice_reference_code,
+            _request(request),
+            _sent(request),
+            timeout,
+            poll_interval,
+            max_poll_interval,
+            self._deliver(on_status),
+        )
+        return _Op(call, _json(Invoice))
+
+    def _adjust_invoice_and_wait(
+        self,
+        original_invoice_reference_code: str,
+        adjustment_type: Union[AdjustmentType, str],
+        request: CreateInvoiceLike,
+        timeout: Optional[float],
+        poll_interval: Optional[float],
+        max_poll_interval: Optional[float],
+        on_status: Optional[StatusCallback],
+    ) -> _Op[Invoice]:
+        call = self._native.adjust_invoice_and_wait(
+            original_invoice_reference_code,
+            _text(adjustment_type),
+            _request(request),
+            _sent(request),
+            timeout,
+            poll_interval,
+            max_poll_interval,
+            self._deliver(on_status),
+        )
+        return _Op(call, _json(Invoice))
+
+    def _preflight(self, request: CreateInvoiceLike) -> _Op[Preflight]:
+        return _Op(self._native.preflight(_request(request)), _json(Preflight))
 
     def _get_invoice(self, reference_code: str) -> _Op[Invoice]:
         return _Op(self._native.get_invoice(reference_code), _json(Invoice))
@@ -377,6 +453,82 @@ class Client(_BaseClient):
                 reference_code, timeout, poll_interval, max_poll_interval, on_status
             )
         )
+
+    def replace_invoice(
+        self, original_invoice_reference_code: str, request: CreateInvoiceLike
+    ) -> Job:
+        """Replaces an issued invoice with ``request``, the corrected invoice in full; returns the
+        job to wait on. Sent like a create: validated first, exactly once (the request object
+        remembers its own reference code). An invoice is replaced once; a refusal because of the
+        original raises ``CorrectionRefusedError`` (``api_code`` says why)."""
+        return self._run(self._replace_invoice(original_invoice_reference_code, request))
+
+    def adjust_invoice(
+        self,
+        original_invoice_reference_code: str,
+        adjustment_type: Union[AdjustmentType, str],
+        request: CreateInvoiceLike,
+    ) -> Job:
+        """Adjusts an issued invoice; ``request``'s lines carry only the difference (positive for
+        ``increase``, a negative ``unit_price`` for ``decrease``, either for ``combined``, no
+        amount for ``info``). The original stays in force and can be adjusted again. Returns the
+        job to wait on; exactly once, like a create."""
+        return self._run(
+            self._adjust_invoice(original_invoice_reference_code, adjustment_type, request)
+        )
+
+    def replace_invoice_and_wait(
+        self,
+        original_invoice_reference_code: str,
+        request: CreateInvoiceLike,
+        *,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: Optional[StatusCallback] = None,
+    ) -> Invoice:
+        """``replace_invoice`` then ``wait_for_status``."""
+        return self._run(
+            self._replace_invoice_and_wait(
+                original_invoice_reference_code,
+                request,
+                timeout,
+                poll_interval,
+                max_poll_interval,
+                on_status,
+            )
+        )
+
+    def adjust_invoice_and_wait(
+        self,
+        original_invoice_reference_code: str,
+        adjustment_type: Union[AdjustmentType, str],
+        request: CreateInvoiceLike,
+        *,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: Optional[StatusCallback] = None,
+    ) -> Invoice:
+        """``adjust_invoice`` then ``wait_for_status``."""
+        return self._run(
+            self._adjust_invoice_and_wait(
+                original_invoice_reference_code,
+                adjustment_type,
+                request,
+                timeout,
+                poll_interval,
+                max_poll_interval,
+                on_status,
+            )
+        )
+
+    def preflight(self, request: CreateInvoiceLike) -> Preflight:
+        """Checks a create request without sending it and returns every problem at once: the
+        field rules, the dated legal rules and (unless ``account_checks`` is off) the provider
+        account's. Errors would stop ``create_invoice``; warnings would not. Nothing is created
+        and no reference code is taken."""
+        return self._run(self._preflight(request))
 
     def get_invoice(self, reference_code: str) -> Invoice:
         """One invoice with its lines."""
@@ -526,6 +678,82 @@ class AsyncClient(_BaseClient):
                 reference_code, timeout, poll_interval, max_poll_interval, on_status
             )
         )
+
+    async def replace_invoice(
+        self, original_invoice_reference_code: str, request: CreateInvoiceLike
+    ) -> Job:
+        """Replaces an issued invoice with ``request``, the corrected invoice in full; returns the
+        job to wait on. Sent like a create: validated first, exactly once (the request object
+        remembers its own reference code). An invoice is replaced once; a refusal because of the
+        original raises ``CorrectionRefusedError`` (``api_code`` says why)."""
+        return await self._run(self._replace_invoice(original_invoice_reference_code, request))
+
+    async def adjust_invoice(
+        self,
+        original_invoice_reference_code: str,
+        adjustment_type: Union[AdjustmentType, str],
+        request: CreateInvoiceLike,
+    ) -> Job:
+        """Adjusts an issued invoice; ``request``'s lines carry only the difference (positive for
+        ``increase``, a negative ``unit_price`` for ``decrease``, either for ``combined``, no
+        amount for ``info``). The original stays in force and can be adjusted again. Returns the
+        job to wait on; exactly once, like a create."""
+        return await self._run(
+            self._adjust_invoice(original_invoice_reference_code, adjustment_type, request)
+        )
+
+    async def replace_invoice_and_wait(
+        self,
+        original_invoice_reference_code: str,
+        request: CreateInvoiceLike,
+        *,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: Optional[StatusCallback] = None,
+    ) -> Invoice:
+        """``replace_invoice`` then ``wait_for_status``."""
+        return await self._run(
+            self._replace_invoice_and_wait(
+                original_invoice_reference_code,
+                request,
+                timeout,
+                poll_interval,
+                max_poll_interval,
+                on_status,
+            )
+        )
+
+    async def adjust_invoice_and_wait(
+        self,
+        original_invoice_reference_code: str,
+        adjustment_type: Union[AdjustmentType, str],
+        request: CreateInvoiceLike,
+        *,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: Optional[StatusCallback] = None,
+    ) -> Invoice:
+        """``adjust_invoice`` then ``wait_for_status``."""
+        return await self._run(
+            self._adjust_invoice_and_wait(
+                original_invoice_reference_code,
+                adjustment_type,
+                request,
+                timeout,
+                poll_interval,
+                max_poll_interval,
+                on_status,
+            )
+        )
+
+    async def preflight(self, request: CreateInvoiceLike) -> Preflight:
+        """Checks a create request without sending it and returns every problem at once: the
+        field rules, the dated legal rules and (unless ``account_checks`` is off) the provider
+        account's. Errors would stop ``create_invoice``; warnings would not. Nothing is created
+        and no reference code is taken."""
+        return await self._run(self._preflight(request))
 
     async def get_invoice(self, reference_code: str) -> Invoice:
         """One invoice with its lines."""

@@ -4,10 +4,10 @@ Rust core through ``_from_native``; the kind of a core error picks the class."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Dict, Optional, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Type, TypeVar
 
 if TYPE_CHECKING:
-    from ._models import Job, JobStatus
+    from ._models import Job, JobStatus, Problem
 
 
 _S = TypeVar("_S", bound="SePayError")
@@ -23,7 +23,9 @@ class SePayError(Exception):
     ``attempts`` (HTTP attempts made), ``reference_code``, ``tracking_code``, ``job`` and
     ``last_status`` (for invoice-failed and wait-timeout errors), ``retryable``, ``ambiguous``
     (the server may have acted although the call failed: for a create, the invoice may exist —
-    retry with the same request object or ``reference_code``, never with a new one).
+    retry with the same request object or ``reference_code``, never with a new one), ``problems``
+    (for validation errors: every ``Problem`` found in the request at once, warnings included;
+    an empty list for other errors).
     """
 
     kind: str = "Internal"
@@ -51,6 +53,7 @@ class SePayError(Exception):
         retryable: bool = False,
         detail: Optional[str] = None,
         ambiguous: bool = False,
+        problems: Optional[Sequence[Problem]] = None,
     ) -> None:
         super().__init__(message)
         if kind is not None:
@@ -73,6 +76,7 @@ class SePayError(Exception):
         self.last_status = last_status
         self.retryable = retryable
         self.ambiguous = ambiguous
+        self.problems: List[Problem] = list(problems or [])
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else self.message
@@ -94,7 +98,7 @@ class SePayError(Exception):
 
     @classmethod
     def _from_native(cls: Type[_S], text: str, details: str) -> _S:
-        from ._models import Job, JobStatus
+        from ._models import Job, JobStatus, Problem
 
         d: Dict[str, Any] = json.loads(details)
         job = d.get("job")
@@ -119,6 +123,7 @@ class SePayError(Exception):
             retryable=bool(d.get("retryable", False)),
             detail=d.get("message"),
             ambiguous=bool(d.get("ambiguous", False)),
+            problems=[Problem._from_json(p) for p in d.get("problems") or []],
         )
 
 
@@ -134,7 +139,8 @@ class ApiError(SePayError):
 
 
 class ValidationError(SePayError, ValueError):
-    """Bad input caught before any request was sent; ``field`` names it (``items[0].tax_rate``)."""
+    """Bad input caught before any request was sent; ``field`` names it (``items[0].tax_rate``)
+    and ``problems`` lists every problem of the request at once (the first error is this one)."""
 
     kind = "Validation"
     code = "VALIDATION"
@@ -187,6 +193,15 @@ class UnprocessableEntityError(ApiError):
 
     kind = "Unprocessable"
     code = "UNPROCESSABLE"
+
+
+class CorrectionRefusedError(UnprocessableEntityError):
+    """A replacement or adjustment refused because of its original invoice; ``api_code`` says
+    why (``INVOICE_ALREADY_REPLACED``, ``INVOICE_NOT_ISSUED``, ``INVOICE_ACCOUNT_MISMATCH``,
+    ``INVOICE_CANCELLED``, ``INVOICE_NOT_CORRECTABLE``)."""
+
+    kind = "CorrectionRefused"
+    code = "CORRECTION_REFUSED"
 
 
 class RateLimitError(ApiError):

@@ -1,7 +1,7 @@
 """The hand-written part of the typed objects: conversion to and from JSON, the shared
 behaviour of every model (``to_dict``, ``from_dict``, a ``repr`` that masks buyer personal
 data), and what needs judgement per class (the reference-code memory of a ``CreateInvoice``,
-pickling, ``Job.from_dict``, ``JobStatus.is_terminal``). ``Page`` and ``InvoiceFile`` are in
+pickling, ``Job.from_dict``, ``JobStatus.is_terminal``, ``Preflight.ok``). ``Page`` and ``InvoiceFile`` are in
 ``_results.py``. The data classes
 themselves (fields, types, defaults, decoders) are generated into ``_models.py`` from the Rust
 model by ``make generate``.
@@ -19,6 +19,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Dict,
+    List,
     Mapping,
     Optional,
     Sequence,
@@ -31,7 +32,7 @@ from typing import (
 from . import _native
 
 if TYPE_CHECKING:
-    from ._models import Buyer, JobState, LineItem
+    from ._models import Buyer, JobState, LineItem, Problem
 
 
 #: What a money or quantity field accepts: ``int``, ``Decimal``, ``str`` (a ``float`` is read
@@ -314,3 +315,30 @@ class _JobStatusMixin:
         from ._models import JobState
 
         return self.state in (JobState.SUCCESS, JobState.FAILED)
+
+
+class _PreflightMixin:
+    """A preflight's problems by severity (the core's ``Preflight::is_ok``, ``errors`` and
+    ``warnings``)."""
+
+    if TYPE_CHECKING:
+        problems: List[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the request would be sent: no problem of severity error."""
+        return not self.errors
+
+    @property
+    def errors(self) -> List[Problem]:
+        """The problems that stop the request."""
+        from ._models import Severity
+
+        return [p for p in self.problems if p.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> List[Problem]:
+        """The problems that do not stop it."""
+        from ._models import Severity
+
+        return [p for p in self.problems if p.severity == Severity.WARNING]

@@ -44,6 +44,9 @@ class NativeClient:
         binding: Optional[str] = None,
         max_response_bytes: Optional[int] = None,
         max_download_bytes: Optional[int] = None,
+        account_checks: Optional[bool] = None,
+        account_cache_ttl: Optional[float] = None,
+        strict_rules: Optional[bool] = None,
     ) -> Self: ...
     def authenticate(self) -> NativeCall: ...
     def list_provider_accounts(
@@ -78,6 +81,41 @@ class NativeClient:
         max_poll_interval: Optional[float] = None,
         on_status: _OnStatus = None,
     ) -> NativeCall: ...
+    def replace_invoice(
+        self,
+        original_invoice_reference_code: str,
+        request: str,
+        sent: Optional[SentReference] = None,
+    ) -> NativeCall: ...
+    def adjust_invoice(
+        self,
+        original_invoice_reference_code: str,
+        adjustment_type: str,
+        request: str,
+        sent: Optional[SentReference] = None,
+    ) -> NativeCall: ...
+    def replace_invoice_and_wait(
+        self,
+        original_invoice_reference_code: str,
+        request: str,
+        sent: Optional[SentReference] = None,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: _OnStatus = None,
+    ) -> NativeCall: ...
+    def adjust_invoice_and_wait(
+        self,
+        original_invoice_reference_code: str,
+        adjustment_type: str,
+        request: str,
+        sent: Optional[SentReference] = None,
+        timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        max_poll_interval: Optional[float] = None,
+        on_status: _OnStatus = None,
+    ) -> NativeCall: ...
+    def preflight(self, request: str) -> NativeCall: ...
     def get_invoice(self, reference_code: str) -> NativeCall: ...
     def list_invoices(
         self,
