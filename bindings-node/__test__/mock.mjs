@@ -66,7 +66,8 @@ export function sampleRequest(overrides = {}) {
   return {
     providerAccountId: ACCOUNT_ID,
     templateCode: '2',
-    invoiceSeries: 'C26TSP',
+    // A series carries the year it is used in (C26TSP in 2026).
+    invoiceSeries: `C${vietnamNow().slice(2, 4)}TSP`,
     issuedDate: vietnamNow(),
     isDraft: true,
     buyer: { name: 'Công ty ABC', taxCode: '0101234567', email: 'buyer@example.com' },

@@ -43,16 +43,24 @@ def mock_env(fresh_mock: Mock, monkeypatch: pytest.MonkeyPatch) -> Mock:
     return fresh_mock
 
 
+def _vn_minute_ago() -> dt.datetime:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=7))) - dt.timedelta(minutes=1)
+
+
 def vn_now() -> str:
-    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))) - dt.timedelta(minutes=1)
-    return now.strftime("%Y-%m-%d %H:%M:%S")
+    return _vn_minute_ago().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def vn_series(letters: str = "TSE") -> str:
+    """The series of the current year (a series carries its year: C26TSE in 2026)."""
+    return f"C{_vn_minute_ago():%y}{letters}"
 
 
 def draft_request(**over: Any) -> Dict[str, Any]:
     req: Dict[str, Any] = {
         "provider_account_id": ACCOUNT,
         "template_code": "1",
-        "invoice_series": "C26TSE",
+        "invoice_series": vn_series(),
         "issued_date": vn_now(),
         "is_draft": True,
         "currency": "VND",

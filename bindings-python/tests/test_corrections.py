@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 import pytest
 
 import sepay_einvoice as se
-from conftest import draft_request
+from conftest import draft_request, vn_series
 from mockctl import CLIENT_ID, CLIENT_SECRET, Mock
 
 FAST: Dict[str, Any] = {"poll_interval": 0.05, "max_poll_interval": 0.1, "timeout": 20}
@@ -193,7 +193,7 @@ def test_a_validation_error_carries_every_problem(fresh_mock: Mock) -> None:
 
 
 def test_account_checks_read_the_account_once_and_can_be_turned_off(fresh_mock: Mock) -> None:
-    bad_pair = draft_request(invoice_series="C26TZZ")
+    bad_pair = draft_request(invoice_series=vn_series("TZZ"))
     c = client(fresh_mock)
     rules = [p.rule for p in c.preflight(bad_pair).problems]
     assert "account-template" in rules

@@ -120,7 +120,8 @@ fn request(spec: &Value, run_id: &str, i: usize, issued_date: &str) -> CreateInv
     CreateInvoice {
         provider_account_id: text("provider_account_id"),
         template_code: text("template_code"),
-        invoice_series: text("invoice_series"),
+        // `{yy}`: the two digits of the invoice's year (a series carries its year).
+        invoice_series: text("invoice_series").replace("{yy}", issued_date.get(2..4).unwrap_or("")),
         issued_date: issued_date.to_string(),
         currency: Currency::Vnd,
         is_draft: r["is_draft"].as_bool().unwrap_or(false),

@@ -23,7 +23,10 @@ async function main() {
   const account = accounts.items.find((a) => a.active) ?? accounts.items[0]
   if (!account) throw new Error('no provider account: register one in SePay first')
   const detail = await client.getProviderAccount(account.id)
-  const template = detail.templates.find((t) => t.templateCode === '1') ?? detail.templates[0]
+  // A series carries the year it is used in (C26… in 2026): take a VAT template of this year.
+  const year = vietnamNow().slice(2, 4)
+  const template = detail.templates.find((t) => t.templateCode === '1' && t.invoiceSeries.slice(1, 3) === year)
+  if (!template) throw new Error(`no VAT template with a series of 20${year}`)
   step(2, `provider account ${account.id} (${account.provider}), template ${template.templateCode}/${template.invoiceSeries}`)
 
   const request = {
@@ -74,6 +77,28 @@ async function main() {
 
   const usage = await client.getUsage()
   step(9, `quota remaining: ${usage.quotaRemaining}`)
+
+  // Corrections (Decree 70/2025): an issued invoice is adjusted or replaced, never cancelled.
+  const lastYear = { ...request, invoiceSeries: `C${String((Number(year) + 99) % 100).padStart(2, '0')}TSE` }
+  for (const p of (await client.preflight(lastYear)).problems) {
+    console.log(`10. preflight: ${p.severity} ${p.field} [${p.rule}]: ${p.message}`)
+  }
+  const wait = { pollIntervalMs: 200, timeoutMs: 60_000 }
+  // An adjustment carries only the difference, on an issued invoice ({...request} is a new request).
+  const difference = (items) => ({ ...request, isDraft: false, notes: undefined, items })
+  for (const [kind, items] of [
+    ['increase', [{ itemName: 'Bàn phím cơ', quantity: 1, unitPrice: 850000, taxRate: 10 }]],
+    ['decrease', [{ itemName: 'Phí giao hàng', quantity: 1, unitPrice: -30000, taxRate: 10 }]],
+    ['info', [{ itemName: 'Sửa địa chỉ người mua: 456 Đường B, Quận 3' }]],
+  ]) {
+    const adj = await client.adjustInvoiceAndWait(issued.referenceCode, kind, difference(items), wait)
+    step(11, `${kind} adjustment ${adj.referenceCode}: total ${adj.totalAmount}`)
+  }
+  const corrected = { ...request, isDraft: false, items: [{ ...request.items[0], quantity: 3 }, ...request.items.slice(1)] }
+  const replacement = await client.replaceInvoiceAndWait(issued.referenceCode, corrected, wait)
+  const original = await client.getInvoice(issued.referenceCode)
+  step(12, `replacement ${replacement.referenceCode}: the original is now document type ${original.documentType}, ` +
+    `${original.adjustedBy?.length ?? 0} adjustments, replaced by ${original.replacedBy}`)
 }
 
 main().catch((err) => {

@@ -1,5 +1,7 @@
 """The whole invoice flow against the API (or the bundled mock server): token, provider accounts,
-create a draft and wait, issue and wait, read it back, download the PDF, list, usage.
+create a draft and wait, issue and wait, read it back, download the PDF, list, usage, then the
+corrections of an issued invoice: preflight, adjustments (increase, decrease, information) and a
+replacement.
 
     SEPAY_EINVOICE_BASE_URL=http://127.0.0.1:PORT SEPAY_EINVOICE_CLIENT_ID=mock_client_id \\
     SEPAY_EINVOICE_CLIENT_SECRET=mock_client_secret python examples/python/quickstart.py
@@ -10,6 +12,7 @@ Add ``--async`` to run the same flow through ``AsyncClient``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import sys
 import tempfile
@@ -40,15 +43,45 @@ def build_request(account: se.ProviderAccount, template: se.InvoiceTemplate) -> 
         ),
         items=[
             se.LineItem("Sản phẩm A", quantity=2, unit_price=100_000, unit="cái", tax_rate=se.TaxRate.TEN),
-            se.LineItem("Dịch vụ B", quantity=Decimal("1.5"), unit_price=300_000, unit="giờ", tax_rate=se.TaxRate.EIGHT),
+            se.LineItem("Dịch vụ B", quantity=Decimal("1.5"), unit_price=300_000, unit="giờ", tax_rate=se.TaxRate.TEN),
         ],
         notes="Hóa đơn mẫu từ sepay-einvoice",
     )
 
 
 def pick_template(detail: se.ProviderAccountDetail) -> se.InvoiceTemplate:
-    vat = [t for t in detail.templates if t.template_code == "1"]
-    return (vat or detail.templates)[0]
+    """A VAT template whose series is of this year (a series carries its year: C26… in 2026)."""
+    year = f"{dt.datetime.now(VIETNAM) - dt.timedelta(minutes=1):%y}"
+    return next(t for t in detail.templates if t.template_code == "1" and t.invoice_series[1:3] == year)
+
+
+def corrections(client: se.Client, request: se.CreateInvoice, original: str) -> None:
+    """Decree 70/2025: an issued invoice is adjusted or replaced, never cancelled."""
+    # A copy (dataclasses.replace, copy.copy) is a new request: it does not share the original's
+    # reference code.
+    last_year = dataclasses.replace(request, invoice_series=f"C{(int(request.invoice_series[1:3]) + 99) % 100:02d}TSE")
+    for p in client.preflight(last_year).problems:
+        log("12 preflight", f"{p.severity} {p.field} [{p.rule}]: {p.message}")
+
+    def difference(*items: se.LineItem) -> se.CreateInvoice:
+        # An adjustment carries only the difference, on an issued invoice.
+        return dataclasses.replace(request, is_draft=False, notes=None, items=list(items))
+
+    for kind, lines in (
+        (se.AdjustmentType.INCREASE, [se.LineItem("Sản phẩm A", quantity=1, unit_price=100_000, tax_rate=se.TaxRate.TEN)]),
+        (se.AdjustmentType.DECREASE, [se.LineItem("Dịch vụ B", quantity=1, unit_price=-50_000, tax_rate=se.TaxRate.TEN)]),
+        (se.AdjustmentType.INFO, [se.LineItem("Sửa địa chỉ người mua: 456 Đường B, Quận 3")]),
+    ):
+        adj = client.adjust_invoice_and_wait(original, kind, difference(*lines), poll_interval=0.2)
+        log(f"13 adjust {kind.value}", f"{adj.reference_code} total {adj.total_amount}")
+
+    first, *rest = request.items
+    assert isinstance(first, se.LineItem)
+    corrected = dataclasses.replace(request, is_draft=False, items=[dataclasses.replace(first, quantity=3), *rest])
+    repl = client.replace_invoice_and_wait(original, corrected, poll_interval=0.2)
+    detail = client.get_invoice(original)
+    log("14 replace", f"{repl.reference_code} replaces {original}: document type {detail.document_type}, "
+        f"{len(detail.adjusted_by)} adjustments, replaced by {detail.replaced_by}")
 
 
 def show_status(status: se.JobStatus) -> None:
@@ -100,6 +133,8 @@ def run_sync() -> None:
             client.get_invoice("no-such-invoice")
         except se.NotFoundError as err:
             log("11 errors", f"{type(err).__name__}: HTTP {err.status_code}, request id {err.request_id}")
+
+        corrections(client, request, issued.reference_code)
 
 
 async def run_async() -> None:

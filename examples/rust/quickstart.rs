@@ -1,5 +1,7 @@
 //! The whole invoice flow against the API (or the bundled mock server): token, provider accounts,
-//! create a draft and wait, issue and wait, read it back, download the PDF, list, usage.
+//! create a draft and wait, issue and wait, read it back, download the PDF, list, usage, then
+//! the corrections of an issued invoice: preflight, adjustments (increase, decrease, information)
+//! and a replacement.
 //!
 //! ```sh
 //! SEPAY_EINVOICE_BASE_URL=http://127.0.0.1:PORT SEPAY_EINVOICE_CLIENT_ID=mock_client_id \
@@ -10,7 +12,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use sepay_einvoice::{
-    Buyer, Client, CreateInvoice, FileType, LineItem, ListInvoicesParams, TaxRate, WaitOptions,
+    AdjustInvoice, AdjustmentType, Buyer, Client, CreateInvoice, FileType, LineItem,
+    ListInvoicesParams, ReplaceInvoice, TaxRate, WaitOptions,
 };
 
 #[tokio::main]
@@ -31,12 +34,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .find(|a| a.active)
         .ok_or("no active provider account")?;
     let detail = client.get_provider_account(&account.id).await?;
+    let now = chrono::Utc::now() + chrono::Duration::hours(7) - chrono::Duration::minutes(1);
+    // A series carries the year it is used in (C26… in 2026): take a VAT template of this year.
+    let year = now.format("%y").to_string();
     let template = detail
         .templates
         .iter()
+        .filter(|t| t.invoice_series.get(1..3) == Some(year.as_str()))
         .find(|t| t.template_code == "1")
-        .or(detail.templates.first())
-        .ok_or("no template")?;
+        .ok_or("no VAT template with a series of this year")?;
     println!(
         "[rust] 2 accounts         {} found; using {} ({}), template {} / {}",
         accounts.items.len(),
@@ -46,7 +52,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         template.invoice_series
     );
 
-    let now = chrono::Utc::now() + chrono::Duration::hours(7) - chrono::Duration::minutes(1);
     let request = CreateInvoice {
         provider_account_id: account.id.clone(),
         template_code: template.template_code.clone(),
@@ -66,7 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .with_tax_rate(TaxRate::Ten),
             LineItem::new("Dịch vụ B", "1.5".parse()?, 300_000.into())
                 .with_unit("giờ")
-                .with_tax_rate(TaxRate::Eight),
+                .with_tax_rate(TaxRate::Ten),
         ],
         notes: Some("Hóa đơn mẫu từ sepay-einvoice".into()),
         ..Default::default()
@@ -152,6 +157,75 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "[rust] 10 usage           {} issuances left",
         usage.quota_remaining
+    );
+
+    // Corrections (Decree 70/2025): an issued invoice is adjusted or replaced, never cancelled.
+    let mut last_year = request.clone();
+    last_year.invoice_series = format!(
+        "C{:02}TSE",
+        (now.format("%y").to_string().parse::<u32>()? + 99) % 100
+    );
+    let check = client.preflight(&last_year).await?;
+    for p in &check.problems {
+        println!(
+            "[rust] 11 preflight       {} {} [{}]: {}",
+            p.severity, p.field, p.rule, p.message
+        );
+    }
+    // An adjustment carries only the difference, on a new (issued) invoice.
+    let difference = |items: Vec<LineItem>| CreateInvoice {
+        is_draft: false,
+        items,
+        notes: None,
+        ..request.clone()
+    };
+    for (kind, items) in [
+        (
+            AdjustmentType::Increase,
+            vec![LineItem::new("Sản phẩm A", 1.into(), 100_000.into()).with_tax_rate(TaxRate::Ten)],
+        ),
+        (
+            AdjustmentType::Decrease,
+            vec![LineItem::new("Dịch vụ B", 1.into(), (-50_000).into()).with_tax_rate(TaxRate::Ten)],
+        ),
+        (
+            AdjustmentType::Info,
+            vec![LineItem {
+                item_name: "Sửa địa chỉ người mua: 456 Đường B, Quận 3".into(),
+                ..Default::default()
+            }],
+        ),
+    ] {
+        let adj = AdjustInvoice::new(
+            issued.reference_code.clone(),
+            kind.clone(),
+            difference(items),
+        );
+        let done = client.adjust_invoice_and_wait(&adj, wait()).await?;
+        println!(
+            "[rust] 12 adjust {:<9} {} total {}",
+            kind.as_str(),
+            done.reference_code,
+            done.total_amount.unwrap_or_default()
+        );
+    }
+    let mut corrected = request.clone();
+    corrected.is_draft = false;
+    corrected.items[0].quantity = Some(3.into());
+    let replacement = client
+        .replace_invoice_and_wait(
+            &ReplaceInvoice::new(issued.reference_code.clone(), corrected),
+            wait(),
+        )
+        .await?;
+    let original = client.get_invoice(&issued.reference_code).await?;
+    println!(
+        "[rust] 13 replace         {} replaces {} (document type {:?}, {} adjustments, replaced by {})",
+        replacement.reference_code,
+        original.reference_code,
+        original.document_type,
+        original.adjusted_by.len(),
+        original.replaced_by.as_deref().unwrap_or("-")
     );
     Ok(())
 }

@@ -54,7 +54,8 @@ function request(spec, runId, i, issuedDate) {
   return {
     providerAccountId: r.provider_account_id,
     templateCode: r.template_code,
-    invoiceSeries: r.invoice_series,
+    // `{yy}`: the two digits of the invoice's year (a series carries its year).
+    invoiceSeries: r.invoice_series.replace('{yy}', issuedDate.slice(2, 4)),
     issuedDate,
     currency: r.currency,
     isDraft: r.is_draft,

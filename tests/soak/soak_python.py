@@ -59,7 +59,8 @@ def request(spec: Dict[str, Any], run_id: str, i: int, issued_date: str) -> Dict
     return {
         "provider_account_id": r["provider_account_id"],
         "template_code": r["template_code"],
-        "invoice_series": r["invoice_series"],
+        # `{yy}`: the two digits of the invoice's year (a series carries its year).
+        "invoice_series": r["invoice_series"].replace("{yy}", issued_date[2:4]),
         "issued_date": issued_date,
         "currency": r["currency"],
         "is_draft": r["is_draft"],

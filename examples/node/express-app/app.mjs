@@ -21,9 +21,9 @@ function sendError(res, err) {
  * @param {Client} [options.client] a SePay client (default: configured from the environment)
  * @param {string} options.providerAccountId
  * @param {string} [options.templateCode]
- * @param {string} [options.invoiceSeries]
+ * @param {string} [options.invoiceSeries] default: the sales series of the invoice's year (C26TSP in 2026)
  */
-export function createApp({ client = Client.fromEnv(), providerAccountId, templateCode = '2', invoiceSeries = 'C26TSP', waitTimeoutMs = 30_000 } = {}) {
+export function createApp({ client = Client.fromEnv(), providerAccountId, templateCode = '2', invoiceSeries, waitTimeoutMs = 30_000 } = {}) {
   const app = express()
   app.use(express.json())
 
@@ -34,9 +34,14 @@ export function createApp({ client = Client.fromEnv(), providerAccountId, templa
       if (!res.writableFinished) controller.abort()
     })
     const { buyer, items, notes, draft = true, issuedDate = new Date(Date.now() - 60_000) } = req.body ?? {}
+    // A series carries its year: the year of the invoice in Vietnam (UTC+7).
+    const year = typeof issuedDate === 'string'
+      ? issuedDate.slice(2, 4)
+      : String(new Date(issuedDate.getTime() + 7 * 3600_000).getUTCFullYear()).slice(2)
+    const series = invoiceSeries ?? `C${year}TSP`
     try {
       const invoice = await client.createInvoiceAndWait(
-        { providerAccountId, templateCode, invoiceSeries, issuedDate, isDraft: draft, buyer, items, notes },
+        { providerAccountId, templateCode, invoiceSeries: series, issuedDate, isDraft: draft, buyer, items, notes },
         { timeoutMs: waitTimeoutMs, pollIntervalMs: 500, signal: controller.signal },
       )
       res.status(201).json(invoice)

@@ -53,7 +53,8 @@ class Line(BaseModel):
 class InvoiceIn(BaseModel):
     provider_account_id: str
     template_code: str = "1"
-    invoice_series: str = "C26TSE"
+    #: Defaults to the VAT series of the current year (a series carries its year: C26TSE in 2026).
+    invoice_series: Optional[str] = None
     buyer_name: str
     buyer_tax_code: Optional[str] = None
     buyer_email: Optional[str] = None
@@ -83,11 +84,12 @@ async def sepay_error(request: Request, err: se.SePayError) -> JSONResponse:
 @app.post("/invoices", status_code=201)
 async def create_invoice(body: InvoiceIn, client: se.AsyncClient = Depends(einvoice)) -> Dict[str, Any]:
     """Creates an invoice (a draft by default) and waits until SePay has processed it."""
+    now = dt.datetime.now(VIETNAM) - dt.timedelta(minutes=1)
     request = se.CreateInvoice(
         provider_account_id=body.provider_account_id,
         template_code=body.template_code,
-        invoice_series=body.invoice_series,
-        issued_date=dt.datetime.now(VIETNAM) - dt.timedelta(minutes=1),
+        invoice_series=body.invoice_series or f"C{now:%y}TSE",
+        issued_date=now,
         is_draft=body.draft,
         reference_code=body.reference_code,
         notes=body.notes,

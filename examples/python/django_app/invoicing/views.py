@@ -36,11 +36,12 @@ def error_response(err: se.SePayError) -> JsonResponse:
 @require_POST
 def create_invoice(request: HttpRequest) -> HttpResponse:
     data = json.loads(request.body, parse_float=Decimal)
+    now = dt.datetime.now(VIETNAM) - dt.timedelta(minutes=1)
     invoice_request = se.CreateInvoice(
         provider_account_id=data["provider_account_id"],
         template_code=data.get("template_code", "1"),
-        invoice_series=data.get("invoice_series", "C26TSE"),
-        issued_date=dt.datetime.now(VIETNAM) - dt.timedelta(minutes=1),
+        invoice_series=data.get("invoice_series") or f"C{now:%y}TSE",  # a series carries its year
+        issued_date=now,
         is_draft=data.get("draft", True),
         notes=data.get("notes"),
         buyer=se.Buyer(name=data.get("buyer_name"), tax_code=data.get("buyer_tax_code")),
