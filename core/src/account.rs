@@ -29,11 +29,20 @@ pub(crate) struct AccountCache {
 }
 
 impl AccountCache {
-    fn slot(&self, id: &str) -> Slot {
+    fn slot(&self, id: &str, ttl: std::time::Duration) -> Slot {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         if !slots.contains_key(id) && slots.len() >= MAX_ACCOUNTS {
-            // Drop the slots nobody is using; a busy one stays and is found again.
-            slots.retain(|_, s| Arc::strong_count(s) > 1);
+            // Drop the slots that are idle and stale (or empty); busy and fresh ones stay.
+            slots.retain(|_, s| {
+                Arc::strong_count(s) > 1
+                    || s.try_lock()
+                        .map(|e| e.as_ref().is_some_and(|(at, _)| at.elapsed() < ttl))
+                        .unwrap_or(true)
+            });
+            if slots.len() >= MAX_ACCOUNTS {
+                // Still full of fresh accounts: read this one without keeping it.
+                return Slot::default();
+            }
         }
         slots.entry(id.to_string()).or_default().clone()
     }
@@ -45,9 +54,15 @@ impl AccountCache {
         id: &str,
         deadline: Instant,
     ) -> Result<Arc<ProviderAccountDetail>> {
-        let slot = self.slot(id);
-        let mut entry = slot.lock().await;
         let ttl = inner.config.account_cache_ttl;
+        let slot = self.slot(id, ttl);
+        // Waiting for another caller's read of the same account ends at this call's deadline.
+        let Ok(mut entry) = tokio::time::timeout_at(deadline, slot.lock()).await else {
+            return Err(crate::Error::new(
+                ErrorKind::Timeout,
+                "the call deadline passed while another call was reading the provider account",
+            ));
+        };
         if let Some((at, account)) = entry.as_ref() {
             if at.elapsed() < ttl {
                 return Ok(account.clone());

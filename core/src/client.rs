@@ -28,6 +28,9 @@ const FILE_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(2
 /// Longest pause between two asks for a file.
 const FILE_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The documented code of a reference code already taken.
+const DOCUMENT_EXISTED: &str = "EINVOICE_DOCUMENT_EXISTED";
+
 /// A client for the SePay eInvoice API.
 ///
 /// Cheap to clone (one `Arc`); clones share the connection pool and the token cache. `Send + Sync`,
@@ -187,17 +190,23 @@ impl Client {
             })?,
         }
         .personal_data(&prepared.wire.buyer);
+        let expected = || reconcile::Expected {
+            wire: &prepared.wire,
+            kind: s.kind.clone(),
+            original: s.original,
+            adjustment_type: s.adjustment_type(),
+        };
         let result = match self.inner.execute::<Accepted>(&call, deadline).await {
-            Ok(a) => Ok(accepted_job(s.kind, a, reference_code)),
-            Err(e) if e.kind() == ErrorKind::Conflict => {
+            Ok(a) => Ok(accepted_job(s.kind.clone(), a, reference_code)),
+            // The reference code is taken (documented code, or a 409 without one).
+            Err(e)
+                if e.kind() == ErrorKind::Conflict
+                    && e.api_code().is_none_or(|c| c == DOCUMENT_EXISTED) =>
+            {
                 let ours = prepared.sent_before || earlier_attempt_may_have_acted(&e);
                 reconcile::after_conflict(
                     &self.inner,
-                    reconcile::Expected {
-                        wire: &prepared.wire,
-                        kind: s.kind,
-                        original: s.original,
-                    },
+                    expected(),
                     reference_code,
                     e,
                     ours,
@@ -205,11 +214,24 @@ impl Client {
                 )
                 .await
             }
+            // A correction sent before may be refused because of itself (its original is
+            // already replaced — by it): look before calling it a refusal.
+            Err(e)
+                if e.kind() == ErrorKind::CorrectionRefused
+                    && (prepared.sent_before || earlier_attempt_may_have_acted(&e)) =>
+            {
+                let e = e.with_reference_code(Some(reference_code.clone()));
+                reconcile::after_refusal(&self.inner, expected(), reference_code, e, deadline).await
+            }
             Err(e) => Err(create_failed(e, reference_code)),
         };
         if let (Err(e), Some(sent)) = (&result, &prepared.sent) {
             // A certain refusal created nothing: the object may be corrected and sent again.
+            // A correction refused after an unclear earlier send may be refused because of itself.
+            let maybe_ours = e.kind() == ErrorKind::CorrectionRefused
+                && (prepared.sent_before || earlier_attempt_may_have_acted(e));
             let refused = !e.is_ambiguous()
+                && !maybe_ours
                 && !matches!(e.kind(), ErrorKind::Conflict | ErrorKind::InvoiceFailed);
             if refused {
                 if let Some(code) = e.reference_code() {
@@ -368,6 +390,18 @@ impl Client {
             .download();
         let mut pause = FILE_FIRST_PAUSE;
         let mut asked = 0u32;
+        let not_ready_error = |asked: u32| {
+            Error::new(
+                ErrorKind::WaitTimeout,
+                format!(
+                    "the {} of invoice {reference_code:?} was still not ready after {asked} requests in {:.1} s (the provider produces files shortly after issuance); download it again later",
+                    file_type.as_str(),
+                    started.elapsed().as_secs_f64()
+                ),
+            )
+            .with_reference_code(Some(reference_code.into()))
+            .with_elapsed(started.elapsed())
+        };
         let raw: RawFile = loop {
             asked += 1;
             let answer = self.inner.execute::<RawFile>(&call, deadline).await;
@@ -375,27 +409,27 @@ impl Client {
                 Ok(raw) => raw.content.0.is_empty(),
                 Err(e) => e.api_code() == Some(FILE_NOT_READY),
             };
-            if !not_ready {
-                break answer.map_err(|e| e.with_reference_code(Some(reference_code.into())))?;
+            match answer {
+                Ok(raw) if !not_ready => break raw,
+                // The deadline ran out while asking again for a file that was not ready.
+                Err(e) if e.kind() == ErrorKind::Timeout && asked > 1 => {
+                    return Err(not_ready_error(asked))
+                }
+                Err(e) if !not_ready => {
+                    return Err(e.with_reference_code(Some(reference_code.into())))
+                }
+                _ => {}
             }
-            if crate::clock::after(Instant::now(), pause) >= deadline {
-                return Err(Error::new(
-                    ErrorKind::WaitTimeout,
-                    format!(
-                        "the {} of invoice {reference_code:?} was still not ready after {asked} requests in {:.1} s (the provider produces files shortly after issuance); download it again later",
-                        file_type.as_str(),
-                        started.elapsed().as_secs_f64()
-                    ),
-                )
-                .with_reference_code(Some(reference_code.into()))
-                .with_elapsed(started.elapsed()));
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(not_ready_error(asked));
             }
             tracing::debug!(
                 reference_code,
                 asked,
                 "invoice file not ready yet; asking again"
             );
-            tokio::time::sleep(pause).await;
+            tokio::time::sleep(pause.min(remaining)).await;
             pause = (pause * 2).min(FILE_MAX_PAUSE);
         };
         let content = raw.content.0;

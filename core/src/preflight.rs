@@ -63,10 +63,17 @@ impl Client {
         let (mut f, wire, issued) =
             validate::findings(s.invoice, s.purpose, now, config.strict_rules);
         if let Some(original) = s.original {
-            f.check(
+            let usable = f.check(
                 validate::code("original_invoice_reference_code", original),
                 "required",
             );
+            if usable && s.invoice.reference_code.as_deref() == Some(original) {
+                f.error(
+                    "reference_code",
+                    "correction-reference",
+                    "a correction is a new invoice: it needs its own reference code, not the original's (leave it empty and the SDK generates one)",
+                );
+            }
         }
         if config.account_checks && (always || !f.has_errors()) {
             if let Some(issued) = issued {

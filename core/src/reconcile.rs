@@ -22,7 +22,9 @@ use rust_decimal::Decimal;
 use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{CreateInvoice, Invoice, InvoiceItem, InvoiceStatus, Job, JobKind};
+use crate::model::{
+    AdjustmentType, CreateInvoice, Invoice, InvoiceItem, InvoiceStatus, Job, JobKind,
+};
 use crate::transport::{Call, Inner};
 use std::sync::Arc;
 
@@ -241,23 +243,71 @@ fn compare_line(i: usize, r: &crate::model::LineItem, x: &InvoiceItem) -> Option
     None
 }
 
-/// A correction's existing invoice must correct the same original, when it says which.
+/// The document types an invoice made by a request of this kind can report (1 while a draft).
+/// `None`: the kind makes no claim (an issue job).
+fn document_types(expected: &Expected<'_>) -> Option<&'static [i64]> {
+    Some(match (&expected.kind, expected.adjustment_type) {
+        // A plain invoice: draft, new, replaced, adjusted (later corrections change it).
+        (JobKind::Create, _) => &[1, 2, 3, 5, 10],
+        // A replacement: draft, replacement, or replaced itself since.
+        (JobKind::Replace, _) => &[1, 4, 5],
+        (JobKind::Adjust, Some(AdjustmentType::Increase)) => &[1, 6],
+        (JobKind::Adjust, Some(AdjustmentType::Decrease)) => &[1, 7],
+        (JobKind::Adjust, Some(AdjustmentType::Info)) => &[1, 8],
+        (JobKind::Adjust, Some(AdjustmentType::Combined)) => &[1, 9],
+        _ => return None,
+    })
+}
+
+/// The existing invoice is the same kind of document as the request: a correction of the same
+/// original (of the same type), or a plain invoice for a create. Judged by what the invoice
+/// reports: `document_type` (documented) and the relation fields (inferred names), each only
+/// when present.
 fn same_original(expected: &Expected<'_>, inv: &Invoice) -> std::result::Result<(), Mismatch> {
+    let differ = |field: &str, detail: String| {
+        Err(Mismatch {
+            field: field.into(),
+            detail,
+        })
+    };
+    if let (Some(dt), Some(allowed)) = (inv.document_type, document_types(expected)) {
+        if !allowed.contains(&dt) {
+            return differ(
+                "document_type",
+                format!(
+                    "this request makes a {} invoice, the existing invoice has document type {dt}",
+                    expected.kind.as_str()
+                ),
+            );
+        }
+    }
     match (
         expected.original,
         inv.original_invoice_reference_code.as_deref(),
     ) {
-        (Some(want), Some(got)) if want != got => Err(Mismatch {
-            field: "original_invoice_reference_code".into(),
-            detail: format!("this request corrects {want:?}, the existing invoice {got:?}"),
-        }),
-        // A correction's code on a plain invoice (or the reverse) is another invoice.
-        (None, Some(_)) | (Some(_), None) if inv.document_type.is_some() => Err(Mismatch {
-            field: "original_invoice_reference_code".into(),
-            detail: "one is a correction of another invoice and the other is not".into(),
-        }),
-        _ => Ok(()),
+        (Some(want), Some(got)) if want != got => {
+            return differ(
+                "original_invoice_reference_code",
+                format!("this request corrects {want:?}, the existing invoice {got:?}"),
+            )
+        }
+        (None, Some(_)) => {
+            return differ(
+                "original_invoice_reference_code",
+                "the existing invoice corrects another invoice; this request is a new sale".into(),
+            )
+        }
+        _ => {}
     }
+    if let (Some(want), Some(got)) = (expected.adjustment_type, inv.adjustment_type.as_ref()) {
+        if want != got {
+            return differ(
+                "adjustment_type",
+                format!("this request is {want:?}, the existing invoice {got:?}"),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A job that follows an invoice by its reference code (no tracking code).
@@ -308,6 +358,8 @@ pub(crate) struct Expected<'a> {
     pub kind: JobKind,
     /// A correction's original.
     pub original: Option<&'a str>,
+    /// An adjustment's type.
+    pub adjustment_type: Option<&'a AdjustmentType>,
 }
 
 /// Turns a create's 409 into the existing invoice's job once that invoice is seen to match the
@@ -337,15 +389,50 @@ pub(crate) async fn after_conflict(
             "a create with reference code {reference_code:?} is still being processed, so it cannot be compared with this request yet; retry later with the same request object or reference code (never a new one, which would create a second invoice)"
         )));
     };
+    adopt(&expected, reference_code, &existing, conflict)
+}
+
+/// A correction the API refused because of its original (`CorrectionRefused`), sent again after
+/// an attempt that may have got through: the refusal may be the API seeing *our own* correction
+/// (the original is already replaced — by us). One read of our reference code decides: a
+/// matching correction is adopted, anything else leaves the refusal as it was.
+pub(crate) async fn after_refusal(
+    inner: &Arc<Inner>,
+    expected: Expected<'_>,
+    reference_code: String,
+    refusal: Error,
+    deadline: Instant,
+) -> Result<Job> {
+    let call = Call::get(&["v1", "invoices", &reference_code]);
+    match inner.execute::<Invoice>(&call, deadline).await {
+        Ok(existing) if matching(&expected, &existing).is_ok() => {
+            adopt(&expected, reference_code, &existing, refusal)
+        }
+        _ => Err(refusal),
+    }
+}
+
+/// The request and the invoice holding its reference code describe the same invoice.
+fn matching(expected: &Expected<'_>, existing: &Invoice) -> std::result::Result<(), Mismatch> {
+    compare(expected.wire, existing).and_then(|()| same_original(expected, existing))
+}
+
+/// The job that follows `existing` when it matches the request and its state fits, else an error
+/// built on `conflict`.
+fn adopt(
+    expected: &Expected<'_>,
+    reference_code: String,
+    existing: &Invoice,
+    conflict: Error,
+) -> Result<Job> {
     let wire = expected.wire;
-    let compared = compare(wire, &existing).and_then(|()| same_original(&expected, &existing));
-    if let Err(m) = compared {
+    if let Err(m) = matching(expected, existing) {
         return Err(conflict.with_field(Some(m.field.clone())).with_advice(&format!(
             "reference code {reference_code:?} already names a different invoice: {} differs ({}); check it with get_invoice({reference_code:?}) — only a different sale needs a new reference code",
             m.field, m.detail
         )));
     }
-    let job = reconciled(expected.kind, reference_code.clone());
+    let job = reconciled(expected.kind.clone(), reference_code.clone());
     match (&existing.status, wire.is_draft) {
         (InvoiceStatus::Issued, _) | (InvoiceStatus::Draft, true) => {
             tracing::warn!(
@@ -453,6 +540,81 @@ mod tests {
         bare.items.clear();
         bare.buyer = None;
         assert_eq!(compare(&request(), &bare).unwrap_err().field, "(invoice)");
+    }
+
+    fn expected<'a>(
+        wire: &'a CreateInvoice,
+        kind: JobKind,
+        original: Option<&'a str>,
+        adjustment_type: Option<&'a AdjustmentType>,
+    ) -> Expected<'a> {
+        Expected {
+            wire,
+            kind,
+            original,
+            adjustment_type,
+        }
+    }
+
+    #[test]
+    fn a_correction_is_adopted_only_as_the_same_correction() {
+        let r = request();
+        let mut repl = invoice();
+        repl.document_type = Some(4);
+        repl.original_invoice_reference_code = Some("orig".into());
+        let replace = expected(&r, JobKind::Replace, Some("orig"), None);
+        assert_eq!(matching(&replace, &repl), Ok(()));
+        // Another original, or a plain invoice, is another document.
+        let other = expected(&r, JobKind::Replace, Some("other"), None);
+        assert_eq!(
+            matching(&other, &repl).unwrap_err().field,
+            "original_invoice_reference_code"
+        );
+        let create = expected(&r, JobKind::Create, None, None);
+        assert_eq!(matching(&create, &repl).unwrap_err().field, "document_type");
+        let mut plain = invoice();
+        plain.document_type = Some(2);
+        assert_eq!(
+            matching(&replace, &plain).unwrap_err().field,
+            "document_type"
+        );
+        // An adjustment of another type, told by its document type or its adjustment_type.
+        let mut inc = invoice();
+        inc.document_type = Some(6);
+        inc.original_invoice_reference_code = Some("orig".into());
+        let increase = AdjustmentType::Increase;
+        let combined = AdjustmentType::Combined;
+        assert_eq!(
+            matching(
+                &expected(&r, JobKind::Adjust, Some("orig"), Some(&increase)),
+                &inc
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            matching(
+                &expected(&r, JobKind::Adjust, Some("orig"), Some(&combined)),
+                &inc
+            )
+            .unwrap_err()
+            .field,
+            "document_type"
+        );
+        inc.document_type = None;
+        inc.adjustment_type = Some(AdjustmentType::Increase);
+        assert_eq!(
+            matching(
+                &expected(&r, JobKind::Adjust, Some("orig"), Some(&combined)),
+                &inc
+            )
+            .unwrap_err()
+            .field,
+            "adjustment_type"
+        );
+        // A draft correction reports document type 1 and still matches.
+        let mut draft = repl.clone();
+        draft.document_type = Some(1);
+        assert_eq!(matching(&replace, &draft), Ok(()));
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "series-shape",
-        summary: "invoice_series is C or K, two digits of the year, a type letter (T D L M N B G H X F) and two upper-case letters",
+        summary: "invoice_series is C or K, two digits of the year, a type letter (T D L M N B G H X F) and two upper-case letters (or digits)",
         source: "Circular 78/2021/TT-BTC Art. 4; Circular 32/2025/TT-BTC (X); Circular 91/2026/TT-BTC (F)",
         from: None,
         until: None,
@@ -187,8 +187,10 @@ fn rows(id: &str) -> impl Iterator<Item = &'static Rule> + '_ {
 }
 
 fn first(id: &str) -> &'static Rule {
-    // Every id used below is in the table (a unit test checks it).
-    rows(id).next().unwrap_or(&RULES[0])
+    // Every id used below is in the table: a debug build (every test) stops on a typo.
+    let row = rows(id).next();
+    debug_assert!(row.is_some(), "rule {id} is not in RULES");
+    row.unwrap_or(&RULES[0])
 }
 
 fn report(f: &mut Findings, rule: &Rule, strict: bool, field: &str, message: String) {
@@ -237,8 +239,10 @@ pub(crate) fn check(f: &mut Findings, req: &CreateInvoice, day: NaiveDate, stric
             && b[1].is_ascii_digit()
             && b[2].is_ascii_digit()
             && SERIES_LETTERS.as_bytes().contains(&b[3])
-            && b[4].is_ascii_uppercase()
-            && b[5].is_ascii_uppercase();
+            // Two upper-case letters by Circular 78; digits are accepted too, as some providers
+            // number their series (reference §17: where sources differ, accept the wider set).
+            && (b[4].is_ascii_uppercase() || b[4].is_ascii_digit())
+            && (b[5].is_ascii_uppercase() || b[5].is_ascii_digit());
         if !shape {
             report(
                 f,
@@ -246,7 +250,7 @@ pub(crate) fn check(f: &mut Findings, req: &CreateInvoice, day: NaiveDate, stric
                 strict,
                 "invoice_series",
                 format!(
-                    "must look like C26TAA: C (with a tax-authority code) or K (without), the year's two digits, a type letter ({}) and two upper-case letters; got {series:?}",
+                    "must look like C26TAA: C (with a tax-authority code) or K (without), the year's two digits, a type letter ({}) and two upper-case letters or digits; got {series:?}",
                     SERIES_LETTERS
                 ),
             );
@@ -312,11 +316,12 @@ fn vat_rate_template(f: &mut Findings, req: &CreateInvoice, strict: bool) {
     let r = first("vat-rate-template");
     match req.template_code.trim() {
         "1" => {
-            if let Some(i) = req
+            let missing = req
                 .items
                 .iter()
-                .position(|it| money_line(it) && it.tax_rate.is_none())
-            {
+                .enumerate()
+                .filter(|(_, it)| money_line(it) && it.tax_rate.is_none());
+            for (i, _) in missing {
                 report(
                     f,
                     r,
@@ -428,7 +433,8 @@ mod tests {
             ids(&problems(&req("1", "C25TSE"), 2026, 11, 28, false)),
             [("series-year", "invoice_series", Severity::Error)]
         );
-        for bad in ["C26ASE", "Z26TSE", "C26TS", "c26tse", "C2XTSE"] {
+        assert!(problems(&req("1", "C26T01"), 2026, 11, 28, false).is_empty());
+        for bad in ["C26ASE", "Z26TSE", "C26TS", "c26tse", "C2XTSE", "C26Tse"] {
             assert_eq!(
                 ids(&problems(&req("1", bad), 2026, 11, 28, false))[0].0,
                 "series-shape",

@@ -116,7 +116,8 @@ async fn control(
 fn request(spec: &Value, run_id: &str, i: usize, issued_date: &str) -> CreateInvoice {
     let r = &spec["request"];
     let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
-    let rates = [TaxRate::Zero, TaxRate::Five, TaxRate::Eight, TaxRate::Ten];
+    // No 8 %: its legal window ends 2026-12-31 (a warning on every call after).
+    let rates = [TaxRate::Zero, TaxRate::Five, TaxRate::Ten, TaxRate::NotSubject];
     CreateInvoice {
         provider_account_id: text("provider_account_id"),
         template_code: text("template_code"),

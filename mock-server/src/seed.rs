@@ -210,6 +210,7 @@ impl Store {
             cfg: RuntimeConfig::from_startup(config),
             quota: config.quota,
             accounts: accounts(vietnam_yy()),
+            accounts_yy: vietnam_yy(),
             invoices: HashMap::new(),
             order: BTreeMap::new(),
             next_seq: 1,

@@ -78,8 +78,10 @@ pub struct Store {
     pub cfg: RuntimeConfig,
     /// Issuances left.
     pub quota: u64,
-    /// Provider accounts (fixed).
+    /// Provider accounts (fixed, plus the series of [`Store::accounts_yy`]).
     pub accounts: Vec<Account>,
+    /// The year (two digits, Vietnam) the accounts' current-year series were made for.
+    pub accounts_yy: i32,
     /// Visible invoices by reference code.
     pub invoices: HashMap<String, Invoice>,
     /// Visibility order: seq → reference code.
@@ -109,6 +111,16 @@ pub struct Store {
 }
 
 impl Store {
+    /// Gives the accounts the series of the current year once the year has turned (a mock that
+    /// runs across 1 January keeps offering a series the SDK accepts).
+    pub fn refresh_accounts_year(&mut self) {
+        let yy = crate::seed::vietnam_yy();
+        if yy != self.accounts_yy {
+            self.accounts = crate::seed::accounts(yy);
+            self.accounts_yy = yy;
+        }
+    }
+
     /// The account with this id.
     pub fn account(&self, id: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)

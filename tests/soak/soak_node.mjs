@@ -65,7 +65,7 @@ function request(spec, runId, i, issuedDate) {
         itemName: `Hàng soak ${i}`,
         quantity: 1 + (i % 3),
         unitPrice: 10000 + 100 * i,
-        taxRate: [0, 5, 8, 10][i % 4],
+        taxRate: [0, 5, 10, -2][i % 4],
       },
     ],
     notes: `soak ${runId} #${i}`,

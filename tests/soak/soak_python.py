@@ -70,7 +70,7 @@ def request(spec: Dict[str, Any], run_id: str, i: int, issued_date: str) -> Dict
                 "item_name": f"Hàng soak {i}",
                 "quantity": 1 + i % 3,
                 "unit_price": 10000 + 100 * i,
-                "tax_rate": [0, 5, 8, 10][i % 4],
+                "tax_rate": [0, 5, 10, -2][i % 4],
             }
         ],
         "notes": f"soak {run_id} #{i}",

@@ -25,7 +25,8 @@ pub struct Problem {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Preflight {
-    /// The problems, errors before warnings, each group in field order.
+    /// The problems, errors before warnings, each group in the order found: the field rules,
+    /// then the dated rules, then the provider account's.
     pub problems: Vec<Problem>,
 }
 

@@ -95,7 +95,7 @@ impl Findings {
             let mut message = first.message.clone();
             if others > 0 {
                 message.push_str(&format!(
-                    " (and {others} more problem{}: see the error's problems)",
+                    " (and {others} more error{}: see the error's problems)",
                     if others == 1 { "" } else { "s" }
                 ));
             }

@@ -631,7 +631,7 @@ mod tests {
         r.items[0].tax_rate = Some(TaxRate::Other(7));
         let e = check(&r, Purpose::Create, now(), false).unwrap_err();
         assert_eq!(e.field(), Some("buyer.email"));
-        assert!(e.message().contains("and 3 more problems"), "{e}");
+        assert!(e.message().contains("and 3 more errors"), "{e}");
         let f: Vec<&str> = e.problems().iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             f,

@@ -18,7 +18,8 @@ pub async fn list_provider_accounts(
     uri: Uri,
 ) -> ApiResult {
     let p = page_params(&query_pairs(&uri), 20)?;
-    let store = lock(&shared.store);
+    let mut store = lock(&shared.store);
+    store.refresh_accounts_year();
     let (skip, take) = page_window(p);
     let items: Vec<Value> = store
         .accounts
@@ -39,7 +40,8 @@ pub async fn get_provider_account(
     State(shared): State<Arc<Shared>>,
     Seg(id): Seg,
 ) -> ApiResult {
-    let store = lock(&shared.store);
+    let mut store = lock(&shared.store);
+    store.refresh_accounts_year();
     match store.account(&id) {
         Some(a) => Ok(ok(a.detail_json())),
         None => Err(ApiError::not_found(
