@@ -117,7 +117,12 @@ fn request(spec: &Value, run_id: &str, i: usize, issued_date: &str) -> CreateInv
     let r = &spec["request"];
     let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
     // No 8 %: its legal window ends 2026-12-31 (a warning on every call after).
-    let rates = [TaxRate::Zero, TaxRate::Five, TaxRate::Ten, TaxRate::NotSubject];
+    let rates = [
+        TaxRate::Zero,
+        TaxRate::Five,
+        TaxRate::Ten,
+        TaxRate::NotSubject,
+    ];
     CreateInvoice {
         provider_account_id: text("provider_account_id"),
         template_code: text("template_code"),
