@@ -297,7 +297,10 @@ export interface Paging {
 
 /** Every problem `preflight` found, errors first. */
 export interface Preflight {
-  /** The problems, errors before warnings, each group in field order. */
+  /**
+   * The problems, errors before warnings, each group in the order found: the field rules, then the
+   * dated rules, then the provider account's.
+   */
   problems: Problem[]
 }
 

@@ -605,7 +605,8 @@ class Problem(_Model):
 class Preflight(_PreflightMixin, _Model):
     """Every problem ``preflight`` found, errors first."""
 
-    #: The problems, errors before warnings, each group in field order.
+    #: The problems, errors before warnings, each group in the order found: the field rules,
+    #: then the dated rules, then the provider account's.
     problems: List[Problem]
 
     @classmethod
