@@ -239,6 +239,9 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) tokens: TokenCache,
     pub(crate) accounts: crate::account::AccountCache,
+    /// When the API last answered 429: no request of this client starts before this instant,
+    /// so concurrent calls back off together instead of each spending its own retries.
+    calm_until: std::sync::Mutex<Option<Instant>>,
 }
 
 /// rustls needs a process-wide crypto provider; install ring's once (an `Err` means another
@@ -272,6 +275,7 @@ impl Inner {
             http,
             tokens: TokenCache::default(),
             accounts: crate::account::AccountCache::default(),
+            calm_until: std::sync::Mutex::new(None),
         })
     }
 
@@ -311,6 +315,13 @@ impl Inner {
                 .with_call(&method, &path)
                 .with_elapsed(started.elapsed())
                 .with_history(history));
+            }
+            // A 429 to any call of this client pauses every call until its back-off has passed.
+            let calm = *self.calm_until.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(until) = calm.filter(|u| *u > Instant::now()) {
+                tracing::debug!(wait = ?until.saturating_duration_since(Instant::now()), "the API asked this client to slow down: waiting");
+                tokio::time::sleep_until(until.min(deadline)).await;
+                continue;
             }
             let token = match call.auth {
                 // A failed token fetch keeps its own method and path (POST /v1/token).
@@ -392,6 +403,11 @@ impl Inner {
             }
             if let Some(last) = history.last_mut() {
                 last.delay = Some(delay);
+            }
+            if failure.status == Some(429) {
+                let until = crate::clock::after(Instant::now(), delay);
+                let mut calm = self.calm_until.lock().unwrap_or_else(|e| e.into_inner());
+                *calm = Some(calm.map_or(until, |c| c.max(until)));
             }
             tracing::info!(
                 attempt = history.len(),

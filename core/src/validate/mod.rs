@@ -120,6 +120,16 @@ pub(crate) fn findings(
     (f, out, issued)
 }
 
+/// Every problem a create request has that can be found without the network: the documented
+/// field rules and the dated legal rules at the invoice's date (`strict`: extendable rules are
+/// errors). What `--dry-run` and a batch's validation use; [`crate::Client::preflight`] adds
+/// the provider account's checks.
+pub fn local_problems(req: &CreateInvoice, strict: bool) -> Vec<crate::model::Problem> {
+    findings(req, Purpose::Create, now_in_vietnam(), strict)
+        .0
+        .into_problems()
+}
+
 /// Runs every local check; `Err` names the first error and carries every problem.
 #[cfg(test)]
 pub(crate) fn check(
