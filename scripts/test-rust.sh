@@ -9,5 +9,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 # The schema and the bindings' data layer are generated from the Rust model: fail when stale.
 cargo run -q -p xtask -- generate --check
 cargo test -q -p xtask
+# The PostgreSQL journal's tests (several workers) run against a throwaway local cluster.
+source "$ROOT/scripts/postgres.sh"
+start_postgres
+trap stop_postgres EXIT
 cargo test --all-targets
 cargo test --doc -p sepay-einvoice
