@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
 SHELL := /bin/bash
-.PHONY: demo test generate test-rust test-python test-node soak bench bench-mock bench-client bench-python bench-node clean
+.PHONY: demo test generate test-rust test-python test-node soak bench bench-mock bench-client bench-python bench-node bench-batch clean
 
 demo:
 	bash scripts/demo.sh
@@ -27,7 +27,7 @@ test-node:
 soak:
 	bash tests/soak/run.sh full
 
-bench: bench-mock bench-client bench-python bench-node
+bench: bench-mock bench-client bench-python bench-node bench-batch
 
 bench-mock:
 	bash bench/mock_rps.sh
@@ -40,6 +40,9 @@ bench-python:
 
 bench-node:
 	bash bench/client_node.sh
+
+bench-batch:
+	bash bench/batch.sh
 
 clean:
 	cargo clean
