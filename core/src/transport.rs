@@ -381,6 +381,16 @@ impl Inner {
                 delay: None,
                 ambiguous: failure.ambiguous,
             });
+            if failure.status == Some(429) {
+                // Every call of this client waits out the API's back-off, retried or not.
+                let pause = failure
+                    .retry_after
+                    .unwrap_or_else(|| self.config.retry.backoff(retry))
+                    .min(self.config.retry.max_retry_after);
+                let until = crate::clock::after(Instant::now(), pause);
+                let mut calm = self.calm_until.lock().unwrap_or_else(|e| e.into_inner());
+                *calm = Some(calm.map_or(until, |c| c.max(until)));
+            }
             let finish = |e: Error, history: Vec<Attempt>| {
                 Err(e
                     .with_call(&method, &path)
@@ -404,11 +414,7 @@ impl Inner {
             if let Some(last) = history.last_mut() {
                 last.delay = Some(delay);
             }
-            if failure.status == Some(429) {
-                let until = crate::clock::after(Instant::now(), delay);
-                let mut calm = self.calm_until.lock().unwrap_or_else(|e| e.into_inner());
-                *calm = Some(calm.map_or(until, |c| c.max(until)));
-            }
+
             tracing::info!(
                 attempt = history.len(),
                 ?delay,
