@@ -14,4 +14,4 @@ source "$ROOT/scripts/postgres.sh"
 start_postgres
 trap stop_postgres EXIT
 cargo test --all-targets
-cargo test --doc -p sepay-einvoice
+cargo test --doc -p sepay-einvoice -p sepay-einvoice-batch
