@@ -115,6 +115,14 @@ class DecodeError extends SePayError {}
 class InvoiceFailedError extends SePayError {}
 /** The wait deadline passed while the job was Pending; `job` resumes the wait, `lastStatus` is the last status seen. */
 class WaitTimeoutError extends SePayError {}
+/**
+ * An error that stopped a whole batch (`issueBatch`, `resumeBatch`, `retryFailedBatch`,
+ * `batchStatus`); a row's own failure is in its result instead. `kind` says what stopped it:
+ * 'Journal' (the journal could not be opened, read or written), 'LeaseLost' (another worker took
+ * a row this one was working on) or 'Client' (the API refused the whole run). Unusable rows or
+ * options reject with a ValidationError instead. Run the batch again to go on.
+ */
+class BatchError extends SePayError {}
 /** The call was aborted through its AbortSignal (`name === 'AbortError'`). */
 class AbortError extends SePayError {
   constructor(message = 'The operation was aborted', options = undefined) {
@@ -140,6 +148,9 @@ const CLASSES = {
   InvoiceFailed: InvoiceFailedError,
   WaitTimeout: WaitTimeoutError,
   CorrectionRefused: CorrectionRefusedError,
+  Journal: BatchError,
+  LeaseLost: BatchError,
+  Client: BatchError,
 }
 
 function abortError(signal) {
@@ -325,6 +336,74 @@ function waitArgs(options) {
     }
   }
   return [wire, onStatus]
+}
+
+/** Batch rows for the addon: `[{ key, request }]` from `[key, request]` pairs or `{ key, request }` objects. */
+function batchRows(rows) {
+  if (rows === null || typeof rows !== 'object' || typeof rows[Symbol.iterator] !== 'function') {
+    throw badInput('rows', 'must be an iterable of [key, request] pairs or { key, request } objects')
+  }
+  const out = []
+  let i = 0
+  for (const row of rows) {
+    let key
+    let request
+    if (Array.isArray(row) && row.length === 2) {
+      ;[key, request] = row
+    } else if (row !== null && typeof row === 'object' && !Array.isArray(row) && 'key' in row && 'request' in row) {
+      ;({ key, request } = row)
+    } else {
+      throw badInput(`rows[${i}]`, 'must be a [key, request] pair or a { key, request } object')
+    }
+    if (typeof key !== 'string') {
+      throw badInput(`rows[${i}].key`, `must be a string, got ${key === null ? 'null' : typeof key}`)
+    }
+    out.push({ key, request: toWire(request, `rows[${i}].request`) })
+    i += 1
+  }
+  return out
+}
+
+/** The options of a batch run for the addon, and its progress callback. */
+function batchArgs(options, withDraft) {
+  const o = options || {}
+  const wire = toWire(
+    {
+      journal: o.journal,
+      batch: o.batch,
+      concurrency: o.concurrency,
+      draft: withDraft ? o.draft : undefined,
+      rowTimeoutMs: o.rowTimeoutMs,
+      waitTimeoutMs: o.waitTimeoutMs,
+      pollIntervalMs: o.pollIntervalMs,
+      worker: o.worker,
+      leaseMs: o.leaseMs,
+    },
+    'options',
+  )
+  let onProgress = null
+  if (typeof o.onProgress === 'function') {
+    const user = o.onProgress
+    // The callback runs on the JS thread; an exception in it must not take down the batch.
+    onProgress = (progress) => {
+      if (progress === null || progress === undefined) return // the addon's end-of-run flush
+      try {
+        user(progress)
+      } catch (e) {
+        process.emitWarning(`sepay-einvoice: onProgress callback threw: ${e && e.message}`)
+      }
+    }
+  }
+  return [wire, onProgress]
+}
+
+/** Runs `fn()` and turns what it throws into a rejected promise (bad input is rejected like every other error). */
+function rejectOnThrow(fn) {
+  try {
+    return fn()
+  } catch (e) {
+    return Promise.reject(convertError(e, null))
+  }
 }
 
 /**
@@ -562,6 +641,54 @@ class Client {
     return call(signalOf(options), (c) => this.#native.getUsage(c))
   }
 
+  /**
+   * Issues many invoices, each exactly once, across crashes and re-runs. Every row is journaled
+   * in `options.journal` ('sqlite:PATH', one process at a time, or 'postgres://…', shared by
+   * several workers) under `options.batch` (default 'default') before its create is sent, with
+   * the reference code it will use; each later step is recorded as it happens. Running the same
+   * rows again sends no second invoice; a row whose content changed since it was journaled is
+   * refused (`outcome: 'refused'`). `rows`: `[key, request]` pairs or `{ key, request }` objects.
+   * Each row's own failure is in its result; the promise rejects only when the batch cannot run
+   * (ValidationError for unusable rows or options, BatchError for the journal).
+   */
+  issueBatch(rows, options) {
+    return rejectOnThrow(() => {
+      const wireRows = batchRows(rows)
+      const [wire, onProgress] = batchArgs(options, true)
+      return call(signalOf(options), (c) => this.#native.issueBatch(wireRows, wire, onProgress, c))
+    })
+  }
+
+  /** Works the rows already journaled under `options.batch`, without their input (after an interruption, or on another worker). */
+  resumeBatch(options) {
+    return rejectOnThrow(() => {
+      const [wire, onProgress] = batchArgs(options, false)
+      return call(signalOf(options), (c) => this.#native.resumeBatch(wire, onProgress, false, c))
+    })
+  }
+
+  /** Puts the rows of `options.batch` that failed for certain back to pending (same reference codes) and works them again. */
+  retryFailedBatch(options) {
+    return rejectOnThrow(() => {
+      const [wire, onProgress] = batchArgs(options, false)
+      return call(signalOf(options), (c) => this.#native.resumeBatch(wire, onProgress, true, c))
+    })
+  }
+
+  /** Every row the journal holds for `batch` (every batch when absent), in input order. Sends nothing. */
+  batchStatus(journal, batch, options) {
+    if (batch !== null && typeof batch === 'object') {
+      // batchStatus(journal, { signal }): every batch.
+      options = batch
+      batch = undefined
+    }
+    return rejectOnThrow(() =>
+      call(signalOf(options), (c) =>
+        this.#native.batchStatus(text(journal, 'journal'), batch == null ? null : text(batch, 'batch'), c),
+      ),
+    )
+  }
+
   /** Local preview of the amounts the API will compute for `request` (no request is sent). */
   totals(request) {
     return totals(request)
@@ -605,5 +732,6 @@ module.exports = {
   DecodeError,
   InvoiceFailedError,
   WaitTimeoutError,
+  BatchError,
   AbortError,
 }

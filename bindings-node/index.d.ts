@@ -141,6 +141,127 @@ export interface InvoiceFile {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batch issuance (hand-written: the batch runner's types, camelCased as the addon returns them)
+// ---------------------------------------------------------------------------------------------
+
+/** One invoice of a batch: its key (unique in the batch: an order id) and the create request. */
+export type BatchRow = readonly [key: string, request: CreateInvoice] | { key: string; request: CreateInvoice }
+
+/** How a batch run works (`resumeBatch`, `retryFailedBatch`; `issueBatch` adds `draft`). */
+export interface BatchRunOptions extends CallOptions {
+  /** The journal: `'sqlite:PATH'` (one process at a time) or `'postgres://…'` (shared by several workers). */
+  journal: string
+  /** The batch's name in the journal (default `'default'`); several batches may share a journal. */
+  batch?: string
+  /** Rows worked at once (default 8, at most 1024). */
+  concurrency?: number
+  /** Longest one row may take, its wait included (default 600 000 ms); a row past it is left for the next run. */
+  rowTimeoutMs?: number
+  /** How long each create job is waited for (default 120 000 ms). */
+  waitTimeoutMs?: number
+  /** First pause between polls of a job (default 2 000 ms). */
+  pollIntervalMs?: number
+  /** This worker's name in the journal's leases (default: host, process id and a random tag). */
+  worker?: string
+  /** How long a claimed row stays this worker's without being renewed (default 60 000 ms). */
+  leaseMs?: number
+  /** Called with the counts at the start and after every row that finishes (what it throws is a warning, not an error). */
+  onProgress?: (progress: BatchProgress) => void
+}
+
+/** How `issueBatch` runs. */
+export interface BatchOptions extends BatchRunOptions {
+  /** Overrides every row's `isDraft` when set (part of the row: flipping it between runs is a change). */
+  draft?: boolean
+}
+
+/** How a row ended in a run. */
+export type BatchOutcome = 'done' | 'failed' | 'uncertain' | 'refused'
+
+/** Where a journaled row stands. */
+export type BatchRowState = 'pending' | 'sending' | 'accepted' | 'done' | 'failed'
+
+/** Why a row failed, is uncertain or was refused. */
+export interface BatchRowError {
+  /** The SDK's error kind (`'QuotaExceeded'`, `'Connection'`, …), `'Changed'` for a refused row, `'Timeout'` past `rowTimeoutMs`. */
+  kind: string
+  message: string
+  /** The API's code, when it gave one. */
+  apiCode: string | null
+}
+
+/** One row's result. */
+export interface BatchRowResult {
+  key: string
+  /** The reference code its invoice has (or will have). */
+  referenceCode: string | null
+  outcome: BatchOutcome
+  /** The invoice number, once done. */
+  invoiceNumber: string | null
+  /** `'issued'` or `'draft'`, once done. */
+  invoiceStatus: string | null
+  /** Link to the PDF, once done. */
+  pdfUrl: string | null
+  /** The create job's tracking code. */
+  trackingCode: string | null
+  /** Why it failed or is uncertain. */
+  error: BatchRowError | null
+}
+
+/** A run's results: every row of the run, in input order (refused rows last), and the counts. */
+export interface BatchReport {
+  batch: string
+  rows: BatchRowResult[]
+  done: number
+  failed: number
+  /** Rows whose outcome the next run must find out (by reference code). */
+  uncertain: number
+  /** Rows refused because they changed since they were journaled. */
+  refused: number
+  /** Whether every row is done (nothing failed, uncertain or refused). */
+  allDone: boolean
+}
+
+/** Counts so far, reported once at the start and after every row that finishes. */
+export interface BatchProgress {
+  total: number
+  /** Rows done (before this run too). */
+  done: number
+  failed: number
+  /** Rows left uncertain in this run. */
+  uncertain: number
+  /** Rows being worked now. */
+  inFlight: number
+  /** The row that just finished, if any. */
+  row: BatchRowResult | null
+}
+
+/** One row as the journal holds it (`batchStatus`). */
+export interface BatchEntry {
+  batch: string
+  key: string
+  /** Its place in the input. */
+  seq: number
+  /** The reference code its invoice is created with, chosen when it was first journaled. */
+  referenceCode: string
+  /** SHA-256 of the row as given, to refuse a row that changed between runs. */
+  payloadHash: string
+  state: BatchRowState
+  trackingCode: string | null
+  invoiceNumber: string | null
+  invoiceStatus: string | null
+  pdfUrl: string | null
+  /** The last error's kind, message and API code. */
+  errorKind: string | null
+  errorMessage: string | null
+  apiCode: string | null
+  /** How many times a create was sent for it. */
+  attempts: number
+  /** When it last changed (RFC 3339, UTC). */
+  updatedAt: string
+}
+
+// ---------------------------------------------------------------------------------------------
 // Client
 // ---------------------------------------------------------------------------------------------
 
@@ -216,6 +337,20 @@ export declare class Client {
   /** Deletes a draft for good. */
   deleteDraft(referenceCode: string, options?: CallOptions): Promise<void>
   getUsage(options?: CallOptions): Promise<Usage>
+  /**
+   * Issues many invoices, each exactly once, across crashes and re-runs: every row is journaled
+   * before its create is sent, with the reference code it will use. Running the same rows again
+   * sends no second invoice; a row that changed since it was journaled is refused. Rejects only
+   * when the batch cannot run (ValidationError, BatchError); each row's failure is in its result.
+   */
+  issueBatch(rows: Iterable<BatchRow>, options: BatchOptions): Promise<BatchReport>
+  /** Works the rows already journaled under `options.batch`, without their input. */
+  resumeBatch(options: BatchRunOptions): Promise<BatchReport>
+  /** Puts the failed rows of `options.batch` back to pending (same reference codes) and works them again. */
+  retryFailedBatch(options: BatchRunOptions): Promise<BatchReport>
+  /** Every row the journal holds for `batch` (every batch when absent), in input order. Sends nothing. */
+  batchStatus(journal: string, batch?: string | null, options?: CallOptions): Promise<BatchEntry[]>
+  batchStatus(journal: string, options: CallOptions): Promise<BatchEntry[]>
   /** Local preview of the amounts the API will compute (no request is sent). */
   totals(request: TotalsRequest): Totals
 }
@@ -258,8 +393,12 @@ export type ErrorKind =
   | 'InvoiceFailed'
   | 'WaitTimeout'
   | 'CorrectionRefused'
+  | BatchErrorKind
   | 'Aborted'
   | 'Internal'
+
+/** What stopped a batch (`BatchError.kind`). */
+export type BatchErrorKind = 'Journal' | 'LeaseLost' | 'Client'
 
 /** Stable codes to branch on (`err.code`). */
 export type ErrorCode =
@@ -279,6 +418,9 @@ export type ErrorCode =
   | 'INVOICE_FAILED'
   | 'WAIT_TIMEOUT'
   | 'CORRECTION_REFUSED'
+  | 'BATCH_JOURNAL'
+  | 'BATCH_LEASE_LOST'
+  | 'BATCH_CLIENT'
   | 'ABORT_ERR'
   | 'INTERNAL'
 
@@ -357,6 +499,16 @@ export declare class InvoiceFailedError extends SePayError {
 }
 export declare class WaitTimeoutError extends SePayError {
   readonly job: Job
+}
+/**
+ * An error that stopped a whole batch; a row's own failure is in its result instead. `kind`:
+ * `'Journal'` (the journal could not be opened, read or written: a SQLite journal in use by
+ * another process, an unreachable PostgreSQL), `'LeaseLost'` (another worker took a row this one
+ * was working on) or `'Client'` (the API refused the whole run). Run the batch again to go on.
+ */
+export declare class BatchError extends SePayError {
+  readonly kind: BatchErrorKind
+  readonly code: 'BATCH_JOURNAL' | 'BATCH_LEASE_LOST' | 'BATCH_CLIENT'
 }
 /** A call aborted through its AbortSignal: `name === 'AbortError'`, `code === 'ABORT_ERR'`, `cause` is the signal's reason. */
 export declare class AbortError extends SePayError {

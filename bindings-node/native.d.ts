@@ -60,6 +60,19 @@ export declare class NativeClient {
   downloadInvoice(referenceCode: string, fileType: string, cancel?: CancelHandle | undefined | null): Promise<NativeFile>
   deleteDraft(referenceCode: string, cancel?: CancelHandle | undefined | null): Promise<null>
   getUsage(cancel?: CancelHandle | undefined | null): Promise<any>
+  /**
+   * Issues a batch (`sepay_einvoice_batch::run`). `rows`: `[{ key, request }]`; `options`:
+   * `{ journal, batch, concurrency, draft, rowTimeoutMs, waitTimeoutMs, pollIntervalMs,
+   * worker, leaseMs }`; `onProgress` gets each progress report.
+   */
+  issueBatch(rows?: any | undefined | null, options?: any | undefined | null, onProgress?: ((progress: any) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
+  /**
+   * Works the rows already journaled (`sepay_einvoice_batch::resume`), after putting the
+   * failed ones back to pending when `retryFailed`. `options` as for `issueBatch`.
+   */
+  resumeBatch(options: any | undefined | null, onProgress: ((progress: any) => void) | undefined | null, retryFailed: boolean, cancel?: CancelHandle | undefined | null): Promise<any>
+  /** The journal's rows of `batch` (every batch when absent). */
+  batchStatus(journal: string, batch?: string | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
 }
 
 /**

@@ -78,9 +78,12 @@ async fn copies(url: &str, tag: &str) -> HashMap<String, usize> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = url.trim_start_matches("http://");
     let mut s = tokio::net::TcpStream::connect(host).await.expect("connect");
-    s.write_all(format!("GET /_mock/invoices HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .expect("write");
+    s.write_all(
+        format!("GET /_mock/invoices HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await
+    .expect("write");
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).await.expect("read");
     let text = String::from_utf8_lossy(&buf);
@@ -114,7 +117,13 @@ async fn three_workers_share_the_rows_and_one_dies_midway() {
         let (db, url, rows, batch) = (db.clone(), url.clone(), rows.clone(), batch.clone());
         workers.push(tokio::spawn(async move {
             let journal = Arc::new(Journal::open(&db).await.expect("journal"));
-            run(&client(&url), journal, rows, &options(&batch, &format!("w{w}"))).await
+            run(
+                &client(&url),
+                journal,
+                rows,
+                &options(&batch, &format!("w{w}")),
+            )
+            .await
         }));
     }
     // Worker 0 dies once invoices are being made: its leased rows are taken over after 2 s.
@@ -157,13 +166,20 @@ async fn a_changed_row_is_refused_by_every_worker() {
     let batch = unique("changed");
     let rows: Vec<BatchRow> = (0..5).map(|i| row(i, &batch)).collect();
     let j = Arc::new(Journal::open(&db).await.expect("journal"));
-    let first = run(&client(&url), j.clone(), rows.clone(), &options(&batch, "a"))
-        .await
-        .expect("run");
+    let first = run(
+        &client(&url),
+        j.clone(),
+        rows.clone(),
+        &options(&batch, "a"),
+    )
+    .await
+    .expect("run");
     assert!(first.all_done());
     let mut changed = rows;
     changed[1].request.buyer.name = Some("Another buyer".into());
-    let again = run(&client(&url), j, changed, &options(&batch, "b")).await.expect("run");
+    let again = run(&client(&url), j, changed, &options(&batch, "b"))
+        .await
+        .expect("run");
     let refused: HashSet<&str> = again
         .rows
         .iter()

@@ -216,7 +216,7 @@ test('a Rust panic reaches JavaScript only as an Internal SePayError', async () 
 
 test('every error class is the same object from ESM and CJS', () => {
   const names = Object.keys(cjs).filter((k) => k.endsWith('Error'))
-  assert.equal(names.length, 19)
+  assert.equal(names.length, 20)
   for (const n of names) {
     assert.equal(esm[n], cjs[n], n)
     assert.ok(new esm[n]('x') instanceof cjs.SePayError, n)

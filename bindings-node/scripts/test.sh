@@ -53,8 +53,8 @@ node bindings-node/__test__/bad-input.test.mjs > "$bad_log" 2>&1 || status=1
 grep -E '^(FAILED|skipped|bad-input \(node\): )' "$bad_log" || { echo "bad-input (node): no summary"; tail -20 "$bad_log"; status=1; }
 rm -f "$bad_log"
 
-step "node --test api + faults + corrections"
-node --test bindings-node/__test__/api.test.mjs bindings-node/__test__/faults.test.mjs bindings-node/__test__/corrections.test.mjs || status=1
+step "node --test api + faults + corrections + batch"
+node --test bindings-node/__test__/api.test.mjs bindings-node/__test__/faults.test.mjs bindings-node/__test__/corrections.test.mjs bindings-node/__test__/batch.test.mjs || status=1
 
 step "soak (reduced: see tests/soak/README.md)"
 node tests/soak/soak_node.mjs || status=1

@@ -9,14 +9,15 @@ use napi_derive::napi;
 use sepay_einvoice as sdk;
 use serde_json::Value;
 
+use crate::batch::{self, ProgressFn};
 use crate::conversion::{
     adjustment_sent, create_request, create_request_sent, flush, job_input, list_invoices_params,
     list_params, opt_bool, opt_bytes, opt_duration, opt_object, opt_string, opt_u32, out,
     replacement_sent, status_out, wait_options, StatusFn,
 };
-use crate::errors::guard;
+use crate::errors::{guard, to_js_error};
 use crate::logging::init_logging;
-use crate::runtime::{spawn, CancelHandle};
+use crate::runtime::{spawn, spawn_js, CancelHandle};
 
 /// The native client. Use the facade's `Client` (camelCase options, AbortSignal, error classes).
 #[napi]
@@ -433,6 +434,60 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'e, Value>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move { out(&c.get_usage().await?) })
+    }
+
+    /// Issues a batch (`sepay_einvoice_batch::run`). `rows`: `[{ key, request }]`; `options`:
+    /// `{ journal, batch, concurrency, draft, rowTimeoutMs, waitTimeoutMs, pollIntervalMs,
+    /// worker, leaseMs }`; `onProgress` gets each progress report.
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn issue_batch<'e>(
+        &self,
+        env: &'e Env,
+        rows: Option<Value>,
+        options: Option<Value>,
+        #[napi(ts_arg_type = "((progress: any) => void) | undefined | null")] on_progress: Option<
+            ProgressFn,
+        >,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn_js(env, cancel, async move {
+            let run = batch::run_options(options, on_progress).map_err(|e| to_js_error(&e))?;
+            let rows = batch::rows(rows, run.draft()).map_err(|e| to_js_error(&e))?;
+            batch::issue(c, rows, run).await
+        })
+    }
+
+    /// Works the rows already journaled (`sepay_einvoice_batch::resume`), after putting the
+    /// failed ones back to pending when `retryFailed`. `options` as for `issueBatch`.
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn resume_batch<'e>(
+        &self,
+        env: &'e Env,
+        options: Option<Value>,
+        #[napi(ts_arg_type = "((progress: any) => void) | undefined | null")] on_progress: Option<
+            ProgressFn,
+        >,
+        retry_failed: bool,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        let c = self.inner.clone();
+        spawn_js(env, cancel, async move {
+            let run = batch::run_options(options, on_progress).map_err(|e| to_js_error(&e))?;
+            batch::resume(c, run, retry_failed).await
+        })
+    }
+
+    /// The journal's rows of `batch` (every batch when absent).
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn batch_status<'e>(
+        &self,
+        env: &'e Env,
+        journal: String,
+        batch: Option<String>,
+        cancel: Option<&CancelHandle>,
+    ) -> napi::Result<PromiseRaw<'e, Value>> {
+        spawn_js(env, cancel, batch::status(journal, batch))
     }
 }
 

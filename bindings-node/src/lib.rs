@@ -6,10 +6,12 @@
 //! (`index.cjs` / `index.mjs` / `index.d.ts`) over the generated loader (`native.js`).
 //!
 //! By concern, as in the Python binding: `client.rs` (the native client, one method per
-//! operation), `conversion.rs` (values in and out), `errors.rs` (errors and panics →
-//! JavaScript), `runtime.rs` (promises and `AbortSignal` cancellation), `logging.rs`.
+//! operation), `batch.rs` (the batch runner of `sepay-einvoice-batch`), `conversion.rs` (values
+//! in and out), `errors.rs` (errors and panics → JavaScript), `runtime.rs` (promises and
+//! `AbortSignal` cancellation), `logging.rs`.
 #![deny(clippy::all)]
 
+mod batch;
 mod client;
 mod conversion;
 mod errors;

@@ -67,6 +67,21 @@ where
     T: ToNapiValue + Send + 'static,
     F: Future<Output = sdk::Result<T>> + Send + 'static,
 {
+    spawn_js(env, cancel, async move {
+        fut.await.map_err(|e| to_js_error(&e))
+    })
+}
+
+/// [`spawn`] for a future whose errors are already JavaScript errors (the batch runner's).
+pub fn spawn_js<'e, T, F>(
+    env: &'e Env,
+    cancel: Option<&CancelHandle>,
+    fut: F,
+) -> napi::Result<PromiseRaw<'e, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = napi::Result<T>> + Send + 'static,
+{
     let rx = cancel.map(|c| c.tx.subscribe());
     env.spawn_future(async move {
         let guarded = AssertUnwindSafe(fut).catch_unwind();
@@ -81,8 +96,7 @@ where
             None => guarded.await,
         };
         match result {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(to_js_error(&e)),
+            Ok(r) => r,
             Err(p) => Err(panic_error(p)),
         }
     })

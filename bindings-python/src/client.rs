@@ -15,11 +15,12 @@ use sepay_einvoice::{
     ListInvoicesParams, ListParams, Source,
 };
 
+use crate::batch;
 use crate::conversion::{self as conv, Reply};
 use crate::errors::guard;
 use crate::runtime;
 
-type BoxFut = Pin<Box<dyn Future<Output = Reply> + Send>>;
+pub(crate) type BoxFut = Pin<Box<dyn Future<Output = Reply> + Send>>;
 type Arg<'py> = Option<Bound<'py, PyAny>>;
 
 /// Turns a core future into a [`Reply`], catching panics.
@@ -549,6 +550,90 @@ impl NativeClient {
 
     fn get_usage(&self) -> NativeCall {
         self.call(|c| Ok(run(async move { c.get_usage().await }, json_reply)))
+    }
+
+    /// Issues a batch (`sepay_einvoice_batch::run`). `rows`: `(key, request as JSON text)` pairs;
+    /// `journal`: `sqlite:PATH` or `postgres://…`; durations in seconds; `on_progress` gets each
+    /// progress report as JSON text.
+    #[pyo3(signature = (rows, journal, batch=None, concurrency=None, draft=None, row_timeout=None, wait_timeout=None, poll_interval=None, worker=None, lease=None, on_progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn issue_batch(
+        &self,
+        rows: Vec<(Bound<'_, PyAny>, String)>,
+        journal: Bound<'_, PyAny>,
+        batch: Arg<'_>,
+        concurrency: Arg<'_>,
+        draft: Arg<'_>,
+        row_timeout: Arg<'_>,
+        wait_timeout: Arg<'_>,
+        poll_interval: Arg<'_>,
+        worker: Arg<'_>,
+        lease: Arg<'_>,
+        on_progress: Option<Py<PyAny>>,
+    ) -> NativeCall {
+        self.call(|c| {
+            let run = batch::RunArgs {
+                journal,
+                batch,
+                concurrency,
+                draft,
+                row_timeout,
+                wait_timeout,
+                poll_interval,
+                worker,
+                lease,
+                on_progress,
+            }
+            .convert()?;
+            let rows = batch::rows(rows, run.draft)?;
+            Ok(batch::issue(c, rows, run))
+        })
+    }
+
+    /// Works the rows already journaled under `batch` (`sepay_einvoice_batch::resume`), after
+    /// putting its failed rows back to pending when `retry_failed`.
+    #[pyo3(signature = (journal, batch=None, concurrency=None, row_timeout=None, wait_timeout=None, poll_interval=None, worker=None, lease=None, on_progress=None, retry_failed=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn resume_batch(
+        &self,
+        journal: Bound<'_, PyAny>,
+        batch: Arg<'_>,
+        concurrency: Arg<'_>,
+        row_timeout: Arg<'_>,
+        wait_timeout: Arg<'_>,
+        poll_interval: Arg<'_>,
+        worker: Arg<'_>,
+        lease: Arg<'_>,
+        on_progress: Option<Py<PyAny>>,
+        retry_failed: bool,
+    ) -> NativeCall {
+        self.call(|c| {
+            let run = batch::RunArgs {
+                journal,
+                batch,
+                concurrency,
+                draft: None,
+                row_timeout,
+                wait_timeout,
+                poll_interval,
+                worker,
+                lease,
+                on_progress,
+            }
+            .convert()?;
+            Ok(batch::resume(c, run, retry_failed))
+        })
+    }
+
+    /// The journal's rows of `batch` (every batch when `None`) as JSON text.
+    #[pyo3(signature = (journal, batch=None))]
+    fn batch_status(&self, journal: Bound<'_, PyAny>, batch: Arg<'_>) -> NativeCall {
+        // Reads the journal only: works on a closed client too.
+        NativeCall::new((|| {
+            let journal = conv::text(&journal, "journal")?;
+            let batch = conv::opt_text(batch.as_ref(), "batch")?;
+            Ok(batch::status(journal, batch))
+        })())
     }
 
     /// The base URL requests go to.

@@ -14,7 +14,7 @@ use sepay_einvoice::{
 };
 use serde_json::Value;
 
-use crate::errors::{panic_to_pyerr, to_pyerr};
+use crate::errors::{batch_to_pyerr, panic_to_pyerr, to_pyerr};
 
 type Result<T> = sepay_einvoice::Result<T>;
 
@@ -212,6 +212,8 @@ pub enum Reply {
     File(String, String, Vec<u8>),
     /// A core error.
     Failed(Error),
+    /// An error that stopped a batch.
+    BatchFailed(sepay_einvoice_batch::BatchError),
     /// A panic payload.
     Panicked(Box<dyn std::any::Any + Send>),
 }
@@ -241,6 +243,7 @@ impl Reply {
             )?
             .into_any()),
             Reply::Failed(e) => Err(to_pyerr(py, &e)),
+            Reply::BatchFailed(e) => Err(batch_to_pyerr(py, &e)),
             Reply::Panicked(p) => Err(panic_to_pyerr(py, p.as_ref())),
         }
     }

@@ -8,6 +8,7 @@ use std::any::Any;
 
 use pyo3::prelude::*;
 use sepay_einvoice::{Error, ErrorKind};
+use sepay_einvoice_batch::{BatchError, BatchErrorKind};
 use serde_json::{json, Value};
 
 /// The Python class for a kind (DESIGN.md's names).
@@ -70,6 +71,27 @@ fn build(py: Python<'_>, class: &str, text: String, details: Value) -> PyErr {
 /// The Python exception for a core error.
 pub fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
     build(py, class_name(e.kind()), e.to_string(), details(e))
+}
+
+/// The Python exception for an error that stopped a batch: unusable input or options are a
+/// `ValidationError` naming the field; the others a `BatchError` whose `kind` is the batch
+/// crate's (`Journal`, `LeaseLost`, `Client`).
+pub fn batch_to_pyerr(py: Python<'_>, e: &BatchError) -> PyErr {
+    let text = e.message().to_string();
+    let (class, kind, code) = match e.kind() {
+        BatchErrorKind::InvalidInput => ("ValidationError", "Validation", "VALIDATION"),
+        BatchErrorKind::Journal => ("BatchError", "Journal", "BATCH_JOURNAL"),
+        BatchErrorKind::LeaseLost => ("BatchError", "LeaseLost", "BATCH_LEASE_LOST"),
+        BatchErrorKind::Client => ("BatchError", "Client", "BATCH_CLIENT"),
+    };
+    let details = json!({
+        "kind": kind,
+        "code": code,
+        "message": text,
+        "field": e.field(),
+        "attempts": 0,
+    });
+    build(py, class, text, details)
 }
 
 /// A `SePayError` for a Rust panic (a bug): no panic crosses into Python as anything else.

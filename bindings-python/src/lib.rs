@@ -4,6 +4,7 @@
 //! `errors.rs`, and the runtime lives in `runtime.rs`. Retries, polling, validation and HTTP all
 //! live in the core.
 
+mod batch;
 mod client;
 mod conversion;
 mod errors;

@@ -15,6 +15,18 @@ import atexit as _atexit
 import logging as _logging
 import os as _os
 
+from ._batch import (
+    BatchEntry,
+    BatchOutcome,
+    BatchProgress,
+    BatchReport,
+    BatchRow,
+    BatchRowError,
+    BatchRowLike,
+    BatchRowResult,
+    BatchRowState,
+    ProgressCallback,
+)
 from ._client import DEFAULTS, AsyncClient, Client, JobLike, StatusCallback, totals
 from ._errors import (
     APIConnectionError,
@@ -22,6 +34,7 @@ from ._errors import (
     ApiError,
     AuthenticationError,
     BadRequestError,
+    BatchError,
     ConflictError,
     CorrectionRefusedError,
     DecodeError,
@@ -81,6 +94,17 @@ __all__ = [
     "JobLike",
     "StatusCallback",
     "totals",
+    "BatchEntry",
+    "BatchError",
+    "BatchOutcome",
+    "BatchProgress",
+    "BatchReport",
+    "BatchRow",
+    "BatchRowError",
+    "BatchRowLike",
+    "BatchRowResult",
+    "BatchRowState",
+    "ProgressCallback",
     "APIConnectionError",
     "APITimeoutError",
     "ApiError",

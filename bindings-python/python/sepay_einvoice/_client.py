@@ -16,7 +16,9 @@ from typing import (
     AsyncIterator,
     Callable,
     Generic,
+    Iterable,
     Iterator,
+    List,
     Mapping,
     Optional,
     Type,
@@ -43,6 +45,16 @@ from ._models import (
     Usage,
 )
 from ._model_base import _dumps_at, _loads
+from ._batch import (
+    BatchEntry,
+    BatchReport,
+    BatchRowLike,
+    ProgressCallback,
+    _entries,
+    _progress,
+    _report,
+    _rows,
+)
 from ._results import InvoiceFile, Page, _page
 
 
@@ -195,6 +207,12 @@ class _BaseClient:
             user(JobStatus._from_json(_loads(text)))
 
         return deliver
+
+    def _deliver_progress(
+        self, on_progress: Optional[ProgressCallback]
+    ) -> Optional[Callable[[str], None]]:
+        """The native progress callback for ``on_progress`` (overridden by ``AsyncClient``)."""
+        return _progress(on_progress)
 
     # The operations.
 
@@ -353,6 +371,65 @@ class _BaseClient:
 
     def _get_usage(self) -> _Op[Usage]:
         return _Op(self._native.get_usage(), _json(Usage))
+
+    def _issue_batch(
+        self,
+        rows: Iterable[BatchRowLike],
+        journal: str,
+        batch: Optional[str],
+        concurrency: int,
+        draft: Optional[bool],
+        row_timeout: Optional[float],
+        wait_timeout: Optional[float],
+        poll_interval: Optional[float],
+        worker: Optional[str],
+        lease: Optional[float],
+        on_progress: Optional[ProgressCallback],
+    ) -> _Op[BatchReport]:
+        call = self._native.issue_batch(
+            _rows(rows),
+            journal,
+            batch,
+            concurrency,
+            draft,
+            row_timeout,
+            wait_timeout,
+            poll_interval,
+            worker,
+            lease,
+            self._deliver_progress(on_progress),
+        )
+        return _Op(call, _report)
+
+    def _resume_batch(
+        self,
+        journal: str,
+        batch: Optional[str],
+        concurrency: int,
+        row_timeout: Optional[float],
+        wait_timeout: Optional[float],
+        poll_interval: Optional[float],
+        worker: Optional[str],
+        lease: Optional[float],
+        on_progress: Optional[ProgressCallback],
+        retry_failed: bool,
+    ) -> _Op[BatchReport]:
+        call = self._native.resume_batch(
+            journal,
+            batch,
+            concurrency,
+            row_timeout,
+            wait_timeout,
+            poll_interval,
+            worker,
+            lease,
+            self._deliver_progress(on_progress),
+            retry_failed,
+        )
+        return _Op(call, _report)
+
+    def _batch_status(self, journal: str, batch: Optional[str]) -> _Op[List[BatchEntry]]:
+        return _Op(self._native.batch_status(journal, batch), _entries)
 
 
 class Client(_BaseClient):
@@ -568,12 +645,132 @@ class Client(_BaseClient):
         """Remaining issuance quota."""
         return self._run(self._get_usage())
 
+    def issue_batch(
+        self,
+        rows: Iterable[BatchRowLike],
+        *,
+        journal: str,
+        batch: Optional[str] = None,
+        concurrency: int = 8,
+        draft: Optional[bool] = None,
+        row_timeout: Optional[float] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        worker: Optional[str] = None,
+        lease: Optional[float] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> BatchReport:
+        """Issues many invoices, each exactly once, across crashes and re-runs.
+
+        Every row is journaled in ``journal`` (``"sqlite:PATH"``, one process at a time, or
+        ``"postgres://…"``, shared by several workers) under ``batch`` (default ``"default"``)
+        **before** its create is sent, with the reference code it will use; each later step is
+        recorded as it happens. Running the same rows again (after Ctrl-C, a crash, an outage)
+        sends no second invoice: a row that may already exist is looked up by its reference
+        code first, and a row whose content changed since it was journaled is refused
+        (``outcome == "refused"``), never silently re-issued. ``rows``: ``(key, request)``
+        pairs or ``BatchRow`` objects, keys unique (an order id); ``draft`` overrides every
+        row's ``is_draft`` when not ``None``. ``concurrency`` rows are worked at once; a row
+        may take ``row_timeout`` seconds (600) and its job is waited for ``wait_timeout``
+        seconds, polling from every ``poll_interval`` seconds; ``worker`` and ``lease`` (60 s)
+        name this worker's claims on a shared journal. ``on_progress`` gets the counts at the
+        start and after every row (what it raises is logged, not raised).
+
+        Each row's own failure is in its result; the call raises only when the batch cannot
+        run: ``ValidationError`` (unusable rows or options, ``field`` names it; nothing is
+        sent) or ``BatchError`` (the journal, a lost lease, the API refusing the whole run)."""
+        return self._run(
+            self._issue_batch(
+                rows,
+                journal,
+                batch,
+                concurrency,
+                draft,
+                row_timeout,
+                wait_timeout,
+                poll_interval,
+                worker,
+                lease,
+                on_progress,
+            )
+        )
+
+    def resume_batch(
+        self,
+        *,
+        journal: str,
+        batch: Optional[str] = None,
+        concurrency: int = 8,
+        row_timeout: Optional[float] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        worker: Optional[str] = None,
+        lease: Optional[float] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> BatchReport:
+        """Works the rows already journaled under ``batch`` (default ``"default"``) without
+        their input: after an interruption, or on another worker sharing a PostgreSQL
+        journal. Options and errors as for ``issue_batch``."""
+        return self._run(
+            self._resume_batch(
+                journal,
+                batch,
+                concurrency,
+                row_timeout,
+                wait_timeout,
+                poll_interval,
+                worker,
+                lease,
+                on_progress,
+                False,
+            )
+        )
+
+    def retry_failed_batch(
+        self,
+        *,
+        journal: str,
+        batch: Optional[str] = None,
+        concurrency: int = 8,
+        row_timeout: Optional[float] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        worker: Optional[str] = None,
+        lease: Optional[float] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> BatchReport:
+        """Puts the rows of ``batch`` that failed for certain back to pending (with their
+        reference codes) and works them again, as ``resume_batch`` does: after the cause is
+        fixed (a quota raised, an account approved). Options and errors as for
+        ``issue_batch``."""
+        return self._run(
+            self._resume_batch(
+                journal,
+                batch,
+                concurrency,
+                row_timeout,
+                wait_timeout,
+                poll_interval,
+                worker,
+                lease,
+                on_progress,
+                True,
+            )
+        )
+
+    def batch_status(self, journal: str, batch: Optional[str] = None) -> List[BatchEntry]:
+        """Every row the journal holds for ``batch`` (every batch when ``None``), in input
+        order, with where it stands. Sends nothing. Raises ``BatchError`` when the journal
+        cannot be read (a SQLite journal in use by a running batch)."""
+        return self._run(self._batch_status(journal, batch))
+
 
 class AsyncClient(_BaseClient):
     """The asyncio client, for FastAPI, Starlette and other async code.
 
     Create it once (e.g. in the app's lifespan) and share it. Cancelling a task that awaits a
-    call cancels the request in Rust. ``on_status`` callbacks run on the event loop.
+    call cancels the request in Rust. ``on_status`` and ``on_progress`` callbacks run on the
+    event loop.
     """
 
     async def _run(self, op: _Op[_T]) -> _T:
@@ -582,6 +779,21 @@ class AsyncClient(_BaseClient):
     def _deliver(self, on_status: Optional[StatusCallback]) -> Optional[Callable[[str], None]]:
         # Called from a runtime thread: the status is handed to the event loop.
         direct = super()._deliver(on_status)
+        if direct is None:
+            return None
+        loop = asyncio.get_running_loop()
+        deliver = direct
+
+        def callback(text: str) -> None:
+            loop.call_soon_threadsafe(deliver, text)
+
+        return callback
+
+    def _deliver_progress(
+        self, on_progress: Optional[ProgressCallback]
+    ) -> Optional[Callable[[str], None]]:
+        # Called from a runtime thread: the counts are handed to the event loop.
+        direct = super()._deliver_progress(on_progress)
         if direct is None:
             return None
         loop = asyncio.get_running_loop()
@@ -792,3 +1004,122 @@ class AsyncClient(_BaseClient):
     async def get_usage(self) -> Usage:
         """Remaining issuance quota."""
         return await self._run(self._get_usage())
+
+    async def issue_batch(
+        self,
+        rows: Iterable[BatchRowLike],
+        *,
+        journal: str,
+        batch: Optional[str] = None,
+        concurrency: int = 8,
+        draft: Optional[bool] = None,
+        row_timeout: Optional[float] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        worker: Optional[str] = None,
+        lease: Optional[float] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> BatchReport:
+        """Issues many invoices, each exactly once, across crashes and re-runs.
+
+        Every row is journaled in ``journal`` (``"sqlite:PATH"``, one process at a time, or
+        ``"postgres://…"``, shared by several workers) under ``batch`` (default ``"default"``)
+        **before** its create is sent, with the reference code it will use; each later step is
+        recorded as it happens. Running the same rows again (after Ctrl-C, a crash, an outage)
+        sends no second invoice: a row that may already exist is looked up by its reference
+        code first, and a row whose content changed since it was journaled is refused
+        (``outcome == "refused"``), never silently re-issued. ``rows``: ``(key, request)``
+        pairs or ``BatchRow`` objects, keys unique (an order id); ``draft`` overrides every
+        row's ``is_draft`` when not ``None``. ``concurrency`` rows are worked at once; a row
+        may take ``row_timeout`` seconds (600) and its job is waited for ``wait_timeout``
+        seconds, polling from every ``poll_interval`` seconds; ``worker`` and ``lease`` (60 s)
+        name this worker's claims on a shared journal. ``on_progress`` gets the counts at the
+        start and after every row (what it raises is logged, not raised).
+
+        Each row's own failure is in its result; the call raises only when the batch cannot
+        run: ``ValidationError`` (unusable rows or options, ``field`` names it; nothing is
+        sent) or ``BatchError`` (the journal, a lost lease, the API refusing the whole run)."""
+        return await self._run(
+            self._issue_batch(
+                rows,
+                journal,
+                batch,
+                concurrency,
+                draft,
+                row_timeout,
+                wait_timeout,
+                poll_interval,
+                worker,
+                lease,
+                on_progress,
+            )
+        )
+
+    async def resume_batch(
+        self,
+        *,
+        journal: str,
+        batch: Optional[str] = None,
+        concurrency: int = 8,
+        row_timeout: Optional[float] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        worker: Optional[str] = None,
+        lease: Optional[float] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> BatchReport:
+        """Works the rows already journaled under ``batch`` (default ``"default"``) without
+        their input: after an interruption, or on another worker sharing a PostgreSQL
+        journal. Options and errors as for ``issue_batch``."""
+        return await self._run(
+            self._resume_batch(
+                journal,
+                batch,
+                concurrency,
+                row_timeout,
+                wait_timeout,
+                poll_interval,
+                worker,
+                lease,
+                on_progress,
+                False,
+            )
+        )
+
+    async def retry_failed_batch(
+        self,
+        *,
+        journal: str,
+        batch: Optional[str] = None,
+        concurrency: int = 8,
+        row_timeout: Optional[float] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        worker: Optional[str] = None,
+        lease: Optional[float] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> BatchReport:
+        """Puts the rows of ``batch`` that failed for certain back to pending (with their
+        reference codes) and works them again, as ``resume_batch`` does: after the cause is
+        fixed (a quota raised, an account approved). Options and errors as for
+        ``issue_batch``."""
+        return await self._run(
+            self._resume_batch(
+                journal,
+                batch,
+                concurrency,
+                row_timeout,
+                wait_timeout,
+                poll_interval,
+                worker,
+                lease,
+                on_progress,
+                True,
+            )
+        )
+
+    async def batch_status(self, journal: str, batch: Optional[str] = None) -> List[BatchEntry]:
+        """Every row the journal holds for ``batch`` (every batch when ``None``), in input
+        order, with where it stands. Sends nothing. Raises ``BatchError`` when the journal
+        cannot be read (a SQLite journal in use by a running batch)."""
+        return await self._run(self._batch_status(journal, batch))

@@ -251,3 +251,16 @@ class WaitTimeoutError(SePayError):
 
     kind = "WaitTimeout"
     code = "WAIT_TIMEOUT"
+
+
+class BatchError(SePayError):
+    """An error that stopped a whole batch (``issue_batch``, ``resume_batch``,
+    ``retry_failed_batch``, ``batch_status``); a row's own failure is in its result instead.
+    ``kind`` says what stopped it: ``"Journal"`` (the journal could not be opened, read or
+    written — a SQLite journal in use by another process, an unreachable PostgreSQL),
+    ``"LeaseLost"`` (another worker took a row this one was working on) or ``"Client"`` (the API
+    refused the whole run). Unusable rows or options raise ``ValidationError`` instead. The
+    journal keeps every step recorded so far: run the batch again to go on."""
+
+    kind = "Journal"
+    code = "BATCH_JOURNAL"

@@ -1,6 +1,6 @@
 """Private native module (PyO3). Values cross as canonical JSON strings; use the public API."""
 
-from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
 
 from typing_extensions import Self, final
 
@@ -129,6 +129,34 @@ class NativeClient:
     def download_invoice(self, reference_code: str, file_type: str) -> NativeCall: ...
     def delete_draft(self, reference_code: str) -> NativeCall: ...
     def get_usage(self) -> NativeCall: ...
+    def issue_batch(
+        self,
+        rows: List[Tuple[Any, str]],
+        journal: str,
+        batch: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        draft: Optional[bool] = None,
+        row_timeout: Optional[float] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        worker: Optional[str] = None,
+        lease: Optional[float] = None,
+        on_progress: _OnStatus = None,
+    ) -> NativeCall: ...
+    def resume_batch(
+        self,
+        journal: str,
+        batch: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        row_timeout: Optional[float] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+        worker: Optional[str] = None,
+        lease: Optional[float] = None,
+        on_progress: _OnStatus = None,
+        retry_failed: bool = False,
+    ) -> NativeCall: ...
+    def batch_status(self, journal: str, batch: Optional[str] = None) -> NativeCall: ...
     def base_url(self) -> str: ...
     def close(self) -> None: ...
     @property
