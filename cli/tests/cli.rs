@@ -1,6 +1,10 @@
-//! The CLI end to end against the mock server: exit codes and JSON output.
+//! The CLI end to end against the mock server: exit codes and JSON output of the single calls,
+//! `mock` and `demo`.
 
-use std::process::Command;
+mod support;
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
 
 use sepay_einvoice_mock::{MockConfig, MockServer};
 
@@ -63,11 +67,108 @@ async fn create_wait_issue_download_and_errors() {
     assert!(std::fs::read(&pdf).expect("pdf").starts_with(b"%PDF"));
 
     let (code, _, err) = cli(&url, &["get", "does-not-exist"]);
-    assert_eq!(code, 3, "API errors exit 3: {err}");
+    assert_eq!(code, 1, "the API's refusals exit 1: {err}");
     assert!(err.contains("NotFound"));
     let (code, _, err) = cli(&url, &["list", "--per-page", "500"]);
     assert_eq!(code, 2, "validation errors exit 2: {err}");
     assert!(err.contains("per_page"));
+
+    // A missing or malformed input file is invalid input (2), whatever the configuration.
+    let missing = dir.join("missing.json").to_string_lossy().to_string();
+    let (code, _, err) = cli(&url, &["create", &missing]);
+    assert_eq!(code, 2, "missing file: {err}");
+    let (code, _, err) = cli("", &["create", &missing]);
+    assert_eq!(code, 2, "missing file before missing configuration: {err}");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"items\": [").expect("write");
+    let (code, _, err) = cli(&url, &["create", &bad.to_string_lossy()]);
+    assert_eq!(code, 2, "malformed file: {err}");
+    assert!(err.contains("not JSON"), "{err}");
+
+    // Credentials the API refuses: could not run (3); the secret is never printed.
+    let out = Command::new(env!("CARGO_BIN_EXE_sepay-einvoice"))
+        .args(["token"])
+        .env("SEPAY_EINVOICE_BASE_URL", &url)
+        .env("SEPAY_EINVOICE_CLIENT_ID", "mock_client_id")
+        .env("SEPAY_EINVOICE_CLIENT_SECRET", "s3cret-never-shown")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    let help = Command::new(env!("CARGO_BIN_EXE_sepay-einvoice"))
+        .args(["batch", "issue", "--help"])
+        .env("SEPAY_EINVOICE_CLIENT_SECRET", "s3cret-never-shown")
+        .output()
+        .expect("runs");
+    for o in [&out, &help] {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!all.contains("s3cret-never-shown"), "{all}");
+    }
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("Exit codes:") && help.contains("buyer_tax_code"),
+        "{help}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
     server.shutdown().await;
+}
+
+#[test]
+fn mock_prints_its_url_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sepay-einvoice"))
+        .args(["mock", "--port", "0", "--pending-ms", "10"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let stats = rt.block_on(support::control(&url, "stats"));
+    assert!(stats["requests"].is_object(), "{stats}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{status}");
+}
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sepay-einvoice"))
+        .arg("demo")
+        .env_remove("SEPAY_EINVOICE_BASE_URL")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in [
+        "[2/9] token",
+        "[3/9] accounts",
+        "[4/9] create draft",
+        "[5/9] wait",
+        "status draft",
+        "[6/9] issue + wait",
+        "status issued",
+        "[7/9] download",
+        "[8/9] batch issue",
+        "done       5",
+        "[9/9] batch status",
+    ] {
+        assert!(stdout.contains(step), "{step:?} missing:\n{stdout}");
+    }
 }
