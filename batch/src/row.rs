@@ -35,7 +35,11 @@ pub fn payload_hash(request: &CreateInvoice) -> Result<String, BatchError> {
 }
 
 /// What to journal for each row, in order. Keys must be unique and not blank.
-pub(crate) fn journal_rows(rows: &[BatchRow], now: &str) -> Result<Vec<NewRow>, BatchError> {
+pub(crate) fn journal_rows(
+    rows: &[BatchRow],
+    now: &str,
+    reference_from_key: bool,
+) -> Result<Vec<NewRow>, BatchError> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
@@ -56,9 +60,19 @@ pub(crate) fn journal_rows(rows: &[BatchRow], now: &str) -> Result<Vec<NewRow>, 
         }
         let payload_hash = payload_hash(&r.request)?;
         let mut send = r.request.clone();
-        let reference_code = send
-            .effective_reference_code()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let reference_code = match send.effective_reference_code() {
+            Some(code) => code,
+            None if reference_from_key => {
+                if !sepay_einvoice::validate::is_safe_segment(&r.key) {
+                    return Err(BatchError::invalid(
+                        &format!("rows[{i}].key"),
+                        "cannot be a reference code (at most 255 characters, no spaces or / \\ ? # %)",
+                    ));
+                }
+                r.key.clone()
+            }
+            None => uuid::Uuid::new_v4().to_string(),
+        };
         send.reference_code = Some(reference_code.clone());
         if send.issued_date.trim().is_empty() {
             send.issued_date = now.to_string();

@@ -38,6 +38,11 @@ pub struct BatchOptions {
     pub attempts_per_run: u32,
     /// Progress callback.
     pub on_progress: Option<ProgressCallback>,
+    /// A row without `reference_code` gets its key as reference code (default: a random UUID,
+    /// kept in the journal). With keys that are your order ids this makes "one invoice per
+    /// order" hold even across journals (a renamed input file, a lost journal): the API itself
+    /// refuses a second invoice with the same code.
+    pub reference_from_key: bool,
 }
 
 impl BatchOptions {
@@ -52,6 +57,7 @@ impl BatchOptions {
             lease: Duration::from_secs(60),
             attempts_per_run: 3,
             on_progress: None,
+            reference_from_key: false,
         }
     }
 }
@@ -65,6 +71,7 @@ impl std::fmt::Debug for BatchOptions {
             .field("worker", &self.worker)
             .field("lease", &self.lease)
             .field("attempts_per_run", &self.attempts_per_run)
+            .field("reference_from_key", &self.reference_from_key)
             .finish_non_exhaustive()
     }
 }
@@ -178,7 +185,7 @@ pub async fn run(
 ) -> Result<BatchReport, BatchError> {
     check_options(options)?;
     let now = sepay_einvoice::validate::format_issued_date(vietnam_now());
-    let new_rows = journal_rows(&rows, &now)?;
+    let new_rows = journal_rows(&rows, &now, options.reference_from_key)?;
     let registered = journal.register(&options.batch, new_rows).await?;
     let mut refused = Vec::new();
     for r in &registered {

@@ -287,3 +287,46 @@ async fn a_sqlite_journal_serves_one_process_at_a_time() {
         "{second}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_as_reference_codes_hold_even_across_journals() {
+    let m = mock().await;
+    let url = m.url();
+    let c = client(&url);
+    let rows: Vec<BatchRow> = (100..110).map(row).collect();
+    let mut o = options("k");
+    o.reference_from_key = true;
+    let first = Arc::new(
+        Journal::open(&format!("sqlite:{}", journal_path("keys-a").display()))
+            .await
+            .expect("journal"),
+    );
+    let r = run(&c, first, rows.clone(), &o).await.expect("run");
+    assert!(r.all_done(), "{r:?}");
+    assert!(r
+        .rows
+        .iter()
+        .all(|x| x.reference_code.as_deref() == Some(x.key.as_str())));
+    // The journal is lost (or the input renamed): a new journal, the same orders.
+    let second = Arc::new(
+        Journal::open(&format!("sqlite:{}", journal_path("keys-b").display()))
+            .await
+            .expect("journal"),
+    );
+    let again = run(&c, second, rows, &o).await.expect("run");
+    assert!(again.all_done(), "{again:?}");
+    let n = copies(&url).await;
+    assert_eq!(n.len(), 10);
+    assert!(n.values().all(|c| *c == 1), "{n:?}");
+}
+
+#[tokio::test]
+async fn a_running_sqlite_journal_can_be_read() {
+    let path = journal_path("read-only");
+    let spec = format!("sqlite:{}", path.display());
+    let _writer = Journal::open(&spec).await.expect("journal");
+    let reader = Journal::open_read_only(&spec)
+        .await
+        .expect("read-only journal");
+    assert!(reader.entries(None).await.expect("entries").is_empty());
+}

@@ -192,6 +192,7 @@ async fn flow(url: &str, dir: &std::path::Path) -> Outcome {
             account: None,
             template: None,
             series: None,
+            reference_from_key: false,
             draft: false,
             issue: false,
             dry_run: false,

@@ -257,6 +257,10 @@ async fn status_and_retry_failed() {
     let journal = dir.join("q.jsonl.journal");
     let journal = journal.to_string_lossy();
 
+    // Status reads the journal even while another process holds it (a batch running).
+    let held = sepay_einvoice_batch::Journal::open(&journal)
+        .await
+        .expect("journal held");
     let s = run(&url, &dir, &["batch", "status", &journal]);
     assert_eq!(s.code, Some(0), "{}", s.both());
     assert!(
@@ -264,6 +268,7 @@ async fn status_and_retry_failed() {
         "{}",
         s.out
     );
+    drop(held);
     let s = run(&url, &dir, &["batch", "status", &journal, "--json"]);
     let v: Value = serde_json::from_str(&s.out).expect("JSON");
     assert_eq!(

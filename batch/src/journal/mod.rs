@@ -181,6 +181,18 @@ impl Journal {
         Ok(Journal::Sqlite(SqliteJournal::open(path.as_ref()).await?))
     }
 
+    /// Opens `spec` to read it only (`batch status` while a batch runs): a SQLite journal is
+    /// opened read-only without taking its lock; a PostgreSQL one as usual.
+    pub async fn open_read_only(spec: &str) -> Result<Journal, BatchError> {
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            return Ok(Journal::Postgres(PgJournal::open(spec).await?));
+        }
+        let path = spec.strip_prefix("sqlite:").unwrap_or(spec);
+        Ok(Journal::Sqlite(
+            SqliteJournal::open_read_only(path.as_ref()).await?,
+        ))
+    }
+
     /// A short description without credentials.
     pub fn describe(&self) -> String {
         match self {

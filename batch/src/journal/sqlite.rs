@@ -43,8 +43,8 @@ CREATE INDEX IF NOT EXISTS sepay_batch_rows_work ON sepay_batch_rows (batch, sta
 pub struct SqliteJournal {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
-    // Held for the journal's lifetime: one process at a time.
-    _lock: File,
+    // Held for the journal's lifetime: one process at a time (`None`: opened read-only).
+    _lock: Option<File>,
 }
 
 fn db(e: rusqlite::Error) -> BatchError {
@@ -103,8 +103,31 @@ impl SqliteJournal {
         Ok(SqliteJournal {
             conn: Arc::new(Mutex::new(conn)),
             path,
-            _lock: lock,
+            _lock: Some(lock),
         })
+    }
+
+    /// Opens an existing journal to read it, beside the process that may be writing it (WAL
+    /// lets readers in); nothing can be written through it.
+    pub async fn open_read_only(path: &Path) -> Result<SqliteJournal, BatchError> {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let conn = Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(db)?;
+            conn.execute_batch("PRAGMA busy_timeout=5000;")
+                .map_err(db)?;
+            Ok(SqliteJournal {
+                conn: Arc::new(Mutex::new(conn)),
+                path,
+                _lock: None,
+            })
+        })
+        .await
+        .map_err(|e| BatchError::journal(format!("SQLite open task failed: {e}")))?
     }
 
     /// The journal's file.

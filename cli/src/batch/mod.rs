@@ -172,6 +172,12 @@ pub struct IssueArgs {
     /// The batch's name in the journal [default: the file's name without its extension].
     #[arg(long, value_name = "NAME")]
     pub batch: Option<String>,
+    /// A row without reference_code gets its key (the order id) as reference code, so one
+    /// order is one invoice even with another journal (a renamed file, a lost journal).
+    /// Recommended when keys are order ids; without it a row gets a random code kept in the
+    /// journal.
+    #[arg(long)]
+    pub reference_from_key: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -255,7 +261,8 @@ pub async fn issue(global: &GlobalArgs, a: IssueArgs) -> Outcome {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "batch".into()),
     };
-    let options = a.run.options(&batch)?;
+    let mut options = a.run.options(&batch)?;
+    options.reference_from_key = a.reference_from_key;
     let spec = a.journal.clone().unwrap_or_else(|| {
         format!(
             "sqlite:{}",

@@ -49,6 +49,17 @@ pub async fn open_existing(spec: &str) -> Result<Journal, Failure> {
     Ok(Journal::open(spec).await?)
 }
 
+/// [`open_existing`] for reading only, beside a batch that may be running.
+pub async fn open_existing_read_only(spec: &str) -> Result<Journal, Failure> {
+    if !is_postgres(spec) && !Path::new(sqlite_path(spec)).is_file() {
+        return Err(Failure::invalid(format!(
+            "no journal at {}: give the sqlite:PATH or postgres://… that `batch issue` used",
+            sqlite_path(spec)
+        )));
+    }
+    Ok(Journal::open_read_only(spec).await?)
+}
+
 /// The results file of `retry-failed` by default: the one `batch issue` wrote next to a SQLite
 /// journal (`orders.csv.journal` → `orders.csv.results.jsonl`), else `<batch>.results.jsonl`.
 pub fn default_results(spec: &str, batch: &str) -> PathBuf {
@@ -116,7 +127,8 @@ struct Status {
 
 /// Shows the journal's state.
 pub async fn show(a: StatusArgs) -> Outcome {
-    let journal = open_existing(&a.journal).await?;
+    // Read-only: a running batch holds a SQLite journal's lock, and status must still work.
+    let journal = open_existing_read_only(&a.journal).await?;
     if let Some(b) = &a.batch {
         pick_batch(&journal, Some(b)).await?;
     }

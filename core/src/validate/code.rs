@@ -8,7 +8,7 @@ const MAX_CODE_CHARS: usize = 255;
 /// Whether `value` is safe as one URL path segment: not empty, not `.` or `..` (which would
 /// change the path), at most 255 characters, and free of whitespace, control characters and
 /// `/ \ ? # %`. Whatever passes is still percent-encoded on the wire.
-pub(crate) fn is_safe_segment(value: &str) -> bool {
+pub fn is_safe_segment(value: &str) -> bool {
     !value.is_empty()
         && value != "."
         && value != ".."

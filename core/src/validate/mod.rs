@@ -18,7 +18,8 @@ use crate::error::{Error, Result};
 use crate::model::{AdjustmentType, Claim, CreateInvoice, LineType};
 use findings::Findings;
 
-pub(crate) use code::{code, is_safe_segment, paging};
+pub use code::is_safe_segment;
+pub(crate) use code::{code, paging};
 pub use correction::line_difference;
 pub use date::{format_issued_date, ISSUED_DATE_FORMAT};
 pub(crate) use date::{now_in_vietnam, parse_issued_date};
