@@ -1,5 +1,5 @@
 //! The single API calls (`token`, `create`, `issue`, `get`, …): one request (or a wait), its
-//! answer as JSON on stdout.
+//! answer on stdout: JSON, or on a terminal without `--json` fields and tables (`human.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,7 +14,7 @@ use sepay_einvoice::{
 
 use crate::client::{seconds, GlobalArgs};
 use crate::exit::{Code, Failure, Outcome};
-use crate::output;
+use crate::human::{self, View};
 
 #[derive(Subcommand)]
 pub enum Call {
@@ -123,14 +123,14 @@ fn spinner_wait(seconds: Duration) -> (WaitOptions, ProgressBar) {
 }
 
 /// Prints the job, or with a wait timeout waits for it (showing a spinner) and prints the invoice.
-async fn finish(client: &Client, job: Job, wait: Option<f64>) -> Result<(), Failure> {
+async fn finish(client: &Client, job: Job, wait: Option<f64>, human: bool) -> Result<(), Failure> {
     let Some(secs) = wait else {
-        return output::json(&job);
+        return human::print(human, View::Object, &job);
     };
     let (opts, bar) = spinner_wait(seconds("wait-timeout", secs)?);
     let res = client.wait_for_status(&job, opts).await;
     bar.finish_and_clear();
-    output::json(&res?)
+    human::print(human, View::Invoice, &res?)
 }
 
 /// Runs one call.
@@ -138,17 +138,22 @@ pub async fn run(global: &GlobalArgs, call: Call) -> Outcome {
     // Input files are read before the client is built: a bad file is invalid input whatever
     // the configuration, and `totals` needs no credentials at all.
     let client = || global.client();
+    let human = global.human();
     match call {
         Call::Totals { file } => {
-            output::json(&CreateInvoice::from_json(read_json(&file)?)?.totals())?
+            let totals = CreateInvoice::from_json(read_json(&file)?)?.totals();
+            human::print(human, View::Object, &totals)?;
         }
-        Call::Token => output::json(&client()?.authenticate().await?)?,
-        Call::Accounts { page, per_page } => output::json(
-            &client()?
-                .list_provider_accounts(&ListParams { page, per_page })
-                .await?,
-        )?,
-        Call::Account { id } => output::json(&client()?.get_provider_account(&id).await?)?,
+        Call::Token => human::print(human, View::Object, &client()?.authenticate().await?)?,
+        Call::Accounts { page, per_page } => {
+            let params = ListParams { page, per_page };
+            let accounts = client()?.list_provider_accounts(&params).await?;
+            human::print(human, View::Accounts, &accounts)?;
+        }
+        Call::Account { id } => {
+            let account = client()?.get_provider_account(&id).await?;
+            human::print(human, View::Account, &account)?;
+        }
         Call::Create {
             file,
             wait,
@@ -157,7 +162,7 @@ pub async fn run(global: &GlobalArgs, call: Call) -> Outcome {
             let req = CreateInvoice::from_json(read_json(&file)?)?;
             let client = client()?;
             let job = client.create_invoice(&req).await?;
-            finish(&client, job, wait.then_some(wait_timeout)).await?;
+            finish(&client, job, wait.then_some(wait_timeout), human).await?;
         }
         Call::Issue {
             reference_code,
@@ -166,11 +171,11 @@ pub async fn run(global: &GlobalArgs, call: Call) -> Outcome {
         } => {
             let client = client()?;
             let job = client.issue_invoice(&reference_code).await?;
-            finish(&client, job, wait.then_some(wait_timeout)).await?;
+            finish(&client, job, wait.then_some(wait_timeout), human).await?;
         }
         Call::Wait { job, wait_timeout } => {
             let job = Job::from_json(read_json(&job)?)?;
-            finish(&client()?, job, Some(wait_timeout)).await?;
+            finish(&client()?, job, Some(wait_timeout), human).await?;
         }
         Call::Status {
             tracking_code,
@@ -184,10 +189,11 @@ pub async fn run(global: &GlobalArgs, call: Call) -> Outcome {
                 reference_code,
                 message: None,
             };
-            output::json(&client()?.check_status(&job).await?)?;
+            human::print(human, View::Object, &client()?.check_status(&job).await?)?;
         }
         Call::Get { reference_code } => {
-            output::json(&client()?.get_invoice(&reference_code).await?)?
+            let invoice = client()?.get_invoice(&reference_code).await?;
+            human::print(human, View::Invoice, &invoice)?;
         }
         Call::List {
             page,
@@ -203,9 +209,10 @@ pub async fn run(global: &GlobalArgs, call: Call) -> Outcome {
             let client = client()?;
             if all {
                 let items: Vec<_> = client.iter_invoices(&params).collect().await;
-                output::json(&items.into_iter().collect::<Result<Vec<_>, _>>()?)?;
+                let items = items.into_iter().collect::<Result<Vec<_>, _>>()?;
+                human::print(human, View::Invoices, &items)?;
             } else {
-                output::json(&client.list_invoices(&params).await?)?;
+                human::print(human, View::Invoices, &client.list_invoices(&params).await?)?;
             }
         }
         Call::Download {
@@ -218,15 +225,18 @@ pub async fn run(global: &GlobalArgs, call: Call) -> Outcome {
             let path = output.unwrap_or_else(|| PathBuf::from(&f.file_name));
             std::fs::write(&path, &f.content)
                 .map_err(|e| Failure::could_not_run(format!("{}: {e}", path.display())))?;
-            output::json(
-                &serde_json::json!({"file": path, "file_type": f.file_type, "bytes": f.content.len()}),
-            )?;
+            let written = serde_json::json!({"file": path, "file_type": f.file_type, "bytes": f.content.len()});
+            human::print(human, View::Download, &written)?;
         }
         Call::Delete { reference_code } => {
             client()?.delete_draft(&reference_code).await?;
-            output::json(&serde_json::json!({"deleted": reference_code}))?;
+            human::print(
+                human,
+                View::Object,
+                &serde_json::json!({"deleted": reference_code}),
+            )?;
         }
-        Call::Usage => output::json(&client()?.get_usage().await?)?,
+        Call::Usage => human::print(human, View::Line, &client()?.get_usage().await?)?,
     }
     Ok(Code::Ok)
 }

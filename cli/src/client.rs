@@ -1,6 +1,7 @@
 //! The settings every command shares (flags or `SEPAY_EINVOICE_*` variables) and the client
 //! built from them.
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use clap::Args;
@@ -66,6 +67,10 @@ pub struct GlobalArgs {
     /// errors, not warnings.
     #[arg(long, global = true, env = "SEPAY_EINVOICE_STRICT", value_parser = clap::builder::FalseyValueParser::new())]
     pub strict: bool,
+    /// Print JSON (what a pipe or a file always gets) instead of fields and tables on a
+    /// terminal; batch: the report as JSON instead of the summary.
+    #[arg(long, global = true, env = "SEPAY_EINVOICE_JSON", value_parser = clap::builder::FalseyValueParser::new())]
+    pub json: bool,
 }
 
 /// The longest duration a flag may give: 30 days.
@@ -84,6 +89,11 @@ pub fn seconds(flag: &str, v: f64) -> Result<Duration, Failure> {
 }
 
 impl GlobalArgs {
+    /// Whether answers are shown for people: stdout is a terminal and `--json` is not given.
+    pub fn human(&self) -> bool {
+        !self.json && std::io::stdout().is_terminal()
+    }
+
     /// The client these settings describe.
     pub fn client(&self) -> Result<Client, Failure> {
         let mut b = Client::builder().binding("cli");

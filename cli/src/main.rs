@@ -1,4 +1,5 @@
-//! `sepay-einvoice`: the SePay eInvoice API from the shell. Single calls print JSON on stdout;
+//! `sepay-einvoice`: the SePay eInvoice API from the shell. Single calls print JSON on stdout
+//! (fields and tables instead when stdout is a terminal, unless `--json`);
 //! `batch` issues many invoices exactly once each through a durable journal; `mock` and `demo`
 //! run the bundled mock API. Progress and errors go to stderr. Every global setting comes from a
 //! flag or its `SEPAY_EINVOICE_*` variable. The exit codes are in `exit.rs` (and `--help`).
@@ -8,6 +9,7 @@ mod calls;
 mod client;
 mod demo;
 mod exit;
+mod human;
 mod mock;
 mod output;
 

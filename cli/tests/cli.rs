@@ -172,3 +172,96 @@ fn demo_runs_the_whole_flow() {
         assert!(stdout.contains(step), "{step:?} missing:\n{stdout}");
     }
 }
+
+/// Runs the CLI under a pseudo-terminal (util-linux `script`): its stdout is a terminal.
+fn on_a_terminal(url: &str, dir: &std::path::Path, args: &[&str]) -> support::Run {
+    let inner = std::iter::once(support::BIN)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut c = Command::new("script");
+    support::configure(&mut c, url, dir);
+    let out = c
+        .args(["-qec", &inner, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("SEPAY_EINVOICE_JSON")
+        .output()
+        .expect("script runs");
+    let mut r = support::finish(out);
+    r.out = r.out.replace("\r\n", "\n");
+    assert_eq!(r.code, Some(0), "{args:?}: {}", r.both());
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_calls_print_tables_on_a_terminal_and_json_elsewhere() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("note: util-linux `script` is missing; the terminal view test is skipped");
+        return;
+    }
+    let m = support::fast_mock().await;
+    let url = m.url();
+    let dir = support::temp_dir("human");
+
+    // Not a terminal: the JSON, as before.
+    let r = support::run(&url, &dir, &["list", "--per-page", "2"]);
+    assert_eq!(r.code, Some(0), "{}", r.both());
+    let page: serde_json::Value = serde_json::from_str(&r.out).expect("JSON without a terminal");
+    let reference = page["items"][0]["reference_code"]
+        .as_str()
+        .expect("a seeded invoice")
+        .to_string();
+
+    let r = on_a_terminal(&url, &dir, &["accounts"]);
+    assert!(
+        r.out.contains("ID  ") && r.out.contains("PROVIDER") && r.out.contains("  matbao  "),
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("\n3 accounts\n"), "{}", r.out);
+    assert!(!r.out.contains('{'), "{}", r.out);
+
+    let r = on_a_terminal(&url, &dir, &["account", support::MATBAO]);
+    assert!(r.out.starts_with("id        "), "{}", r.out);
+    assert!(
+        r.out.contains("\ntemplates (") && r.out.contains("TEMPLATE CODE  INVOICE SERIES"),
+        "{}",
+        r.out
+    );
+
+    let r = on_a_terminal(&url, &dir, &["list", "--per-page", "2"]);
+    assert!(r.out.starts_with("REFERENCE CODE  "), "{}", r.out);
+    assert!(r.out.contains(&reference), "{}", r.out);
+    assert!(r.out.contains(" invoices, page 1 of "), "{}", r.out);
+
+    let r = on_a_terminal(&url, &dir, &["get", &reference]);
+    assert!(r.out.contains("\nbuyer.name "), "{}", r.out);
+    assert!(!r.out.contains("null"), "nulls are left out: {}", r.out);
+    assert!(
+        r.out.contains("\nlines (") && r.out.contains("LINE  ITEM NAME"),
+        "{}",
+        r.out
+    );
+
+    let r = on_a_terminal(&url, &dir, &["usage"]);
+    assert!(r.out.starts_with("quota remaining: "), "{}", r.out);
+    assert_eq!(r.out.trim_end().lines().count(), 1, "{}", r.out);
+
+    let r = on_a_terminal(&url, &dir, &["download", &reference, "-o", "f.pdf"]);
+    assert!(
+        r.out.starts_with("wrote f.pdf (") && r.out.trim_end().ends_with(" bytes, pdf)"),
+        "{}",
+        r.out
+    );
+    assert!(std::fs::read(dir.join("f.pdf"))
+        .expect("pdf")
+        .starts_with(b"%PDF"));
+
+    // --json on a terminal: the JSON again.
+    let r = on_a_terminal(&url, &dir, &["usage", "--json"]);
+    let usage: serde_json::Value = serde_json::from_str(&r.out).expect("JSON with --json");
+    assert!(usage["quota_remaining"].is_u64(), "{usage}");
+    let _ = std::fs::remove_dir_all(&dir);
+    m.shutdown().await;
+}

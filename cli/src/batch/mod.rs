@@ -199,12 +199,22 @@ pub struct RetryArgs {
     pub run: RunArgs,
 }
 
-/// Runs a batch command.
+/// Runs a batch command. Its `--json` and the global one (or `SEPAY_EINVOICE_JSON`) are the
+/// same switch; without either a batch prints its summary, terminal or not.
 pub async fn command(global: &GlobalArgs, cmd: BatchCommand) -> Outcome {
     match cmd {
-        BatchCommand::Issue(a) => issue(global, a).await,
-        BatchCommand::Status(a) => status::show(a).await,
-        BatchCommand::RetryFailed(a) => retry_failed(global, a).await,
+        BatchCommand::Issue(mut a) => {
+            a.run.json |= global.json;
+            issue(global, a).await
+        }
+        BatchCommand::Status(mut a) => {
+            a.json |= global.json;
+            status::show(a).await
+        }
+        BatchCommand::RetryFailed(mut a) => {
+            a.run.json |= global.json;
+            retry_failed(global, a).await
+        }
     }
 }
 
