@@ -27,16 +27,40 @@ function describePlatform() {
   return `${process.platform}-${process.arch}${libc}`
 }
 
+/** The napi-rs platform package holding this machine's binary (sepay-einvoice-linux-x64-gnu). */
+function platformPackage() {
+  let abi = ''
+  if (process.platform === 'linux') {
+    let glibc = null
+    try {
+      const report = process.report && process.report.getReport()
+      glibc = report && report.header && report.header.glibcVersionRuntime
+    } catch {
+      glibc = null
+    }
+    abi = glibc ? '-gnu' : '-musl'
+  } else if (process.platform === 'win32') {
+    abi = '-msvc'
+  }
+  return `sepay-einvoice-${process.platform}-${process.arch}${abi}`
+}
+
 function loadNative() {
   try {
     return require('./native.js')
-  } catch (cause) {
+  } catch (thrown) {
+    // napi-rs's own message blames npm's lockfile handling; what was tried is in its cause.
+    const generic = thrown && /^Cannot find native binding/.test(String(thrown.message))
+    const cause = generic && thrown.cause ? thrown.cause : thrown
+    const pkg = platformPackage()
     const err = new Error(
       `sepay-einvoice: the native addon for ${describePlatform()} (Node ${process.versions.node}) ` +
-        `could not be loaded. Looked for bindings-node/sepay-einvoice.<platform>.node next to ` +
-        `this file and the npm package sepay-einvoice-<platform>. To build it from the ` +
-        `repository root (needs Rust, https://rustup.rs): npm install && npm run build. ` +
-        `Cause: ${cause && cause.message ? cause.message.split('\n')[0] : cause}`,
+        `could not be loaded. It comes in the platform package ${pkg}, an optional dependency ` +
+        `of sepay-einvoice: install it with \`npm install ${pkg}\` (npm skips optional ` +
+        `dependencies with --omit=optional or a lockfile made on another platform). From a ` +
+        `checkout of the repository, build it instead (needs Rust, https://rustup.rs): ` +
+        `npm install && npm run build.` +
+        (generic ? '' : ` Cause: ${cause && cause.message ? cause.message.split('\n')[0] : cause}`),
       { cause },
     )
     err.code = 'ERR_SEPAY_NATIVE_NOT_FOUND'

@@ -365,7 +365,7 @@ test('CommonJS require and ESM import both work from a plain script', async () =
   assert.equal(m.stdout.trim(), 'function')
 })
 
-test('a missing native addon fails with the platform and the build command', async () => {
+test('a missing native addon names the platform package to install and the build command', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sepay-node-'))
   mkdirSync(path.join(dir, 'bindings-node'))
   for (const f of ['index.cjs', 'native.js']) copyFileSync(path.join(REPO, 'bindings-node', f), path.join(dir, 'bindings-node', f))
@@ -374,6 +374,8 @@ test('a missing native addon fails with the platform and the build command', asy
   assert.notEqual(r.code, 0)
   assert.match(r.stderr, new RegExp(`${process.platform}-${process.arch}`))
   assert.match(r.stderr, /npm run build/)
+  assert.match(r.stderr, new RegExp(`npm install sepay-einvoice-${process.platform}-${process.arch}`))
+  assert.doesNotMatch(r.stderr, /removing both package-lock\.json/)
   assert.match(r.stderr, /ERR_SEPAY_NATIVE_NOT_FOUND/)
 })
 
@@ -414,4 +416,22 @@ test('SEPAY_EINVOICE_LOG=debug logs to stderr without secrets', async () => {
   assert.ok(!r.stderr.includes('mock_client_secret'), 'no secret in logs')
   const quiet = await run(['-e', script], { env: { SEPAY_EINVOICE_LOG: '' } })
   assert.equal(quiet.stderr, '')
+})
+
+test('an explicit environment wins over SEPAY_EINVOICE_BASE_URL; an explicit baseUrl over both', async () => {
+  const script = `
+    const { Client } = require('sepay-einvoice')
+    const creds = { clientId: 'a', clientSecret: 'b' }
+    console.log(JSON.stringify([
+      new Client({ ...creds, environment: 'production' }).baseUrl,
+      new Client(creds).baseUrl,
+      new Client({ ...creds, environment: 'production', baseUrl: 'http://127.0.0.1:1' }).baseUrl,
+    ]))
+  `
+  const r = await run(['-e', script], { env: { SEPAY_EINVOICE_BASE_URL: mock.url, SEPAY_EINVOICE_ENV: 'production' } })
+  assert.equal(r.code, 0, r.stderr)
+  const [explicitEnvironment, fromVariables, explicitBaseUrl] = JSON.parse(r.stdout).map((u) => u.replace(/\/$/, ''))
+  assert.equal(explicitEnvironment, 'https://einvoice-api.sepay.vn')
+  assert.equal(fromVariables, mock.url.replace(/\/$/, ''), 'the base URL variable wins over SEPAY_EINVOICE_ENV')
+  assert.equal(explicitBaseUrl, 'http://127.0.0.1:1')
 })

@@ -42,7 +42,11 @@ async function main(): Promise<void> {
   const accounts: Page<ProviderAccount> = await client.listProviderAccounts({ page: 1, perPage: 10 })
   const account = accounts.items.find((a) => a.active) ?? accounts.items[0]
   const detail: ProviderAccountDetail = await client.getProviderAccount(account.id)
-  const template = detail.templates.find((t) => t.templateCode === '2') ?? detail.templates[0]
+  // A series carries the year it is used in (C26… in 2026).
+  const year = String(new Date(Date.now() + 7 * 3600_000).getUTCFullYear()).slice(2)
+  const template =
+    detail.templates.find((t) => t.templateCode === '2' && t.invoiceSeries.slice(1, 3) === year) ??
+    detail.templates[0]
 
   const request: CreateInvoice = {
     providerAccountId: account.id,

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# `make dist`: release packages that install without Rust, into dist/.
+#   dist/python/*.whl  abi3 wheels (CPython >= 3.9), stripped, licences inside, for
+#                      manylinux2014 and musllinux_1_2, x86_64 and aarch64 (cross-built with zig)
+#   dist/npm/*.tgz     the main `sepay-einvoice` package and one package per platform, napi-rs style
+# Usage: scripts/dist.sh [all|python|node] [--host-only]   (--host-only: x86_64 glibc only, as CI does)
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+what="${1:-all}"
+host_only=0
+[ "${2:-}" = "--host-only" ] || [ "${1:-}" = "--host-only" ] && host_only=1
+[ "$what" = "--host-only" ] && what=all
+
+# Targets: Rust triple, wheel platform tag, napi platform name.
+TARGETS=(
+  "x86_64-unknown-linux-gnu manylinux2014 linux-x64-gnu"
+  "aarch64-unknown-linux-gnu manylinux2014 linux-arm64-gnu"
+  "x86_64-unknown-linux-musl musllinux_1_2 linux-x64-musl"
+  "aarch64-unknown-linux-musl musllinux_1_2 linux-arm64-musl"
+)
+[ "$host_only" = 1 ] && TARGETS=("${TARGETS[0]}")
+
+venv() {
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  # shellcheck disable=SC1091
+  source .venv/bin/activate
+  python -m pip install -q "maturin>=1.9.4,<2" "ziglang<0.14" auditwheel >/dev/null
+}
+
+python_wheels() {
+  venv
+  rm -rf dist/python && mkdir -p dist/python
+  for t in "${TARGETS[@]}"; do
+    read -r triple tag _ <<<"$t"
+    rustup target add "$triple" >/dev/null 2>&1 || true
+    echo "== wheel for $triple ($tag)"
+    # CARGO_BUILD_TARGET is the host triple in env.sh; maturin's --target decides here.
+    CARGO_BUILD_TARGET= maturin build --release --strip --zig --target "$triple" \
+      --compatibility "$tag" --out dist/python --quiet
+  done
+  for whl in dist/python/*.whl; do
+    echo "== $(basename "$whl"): $(du -k "$whl" | cut -f1) KiB"
+    auditwheel show "$whl" | sed -n '1,4p'
+    python - "$whl" <<'PY'
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+need = ["LICENSE-MIT", "LICENSE-APACHE"]
+missing = [n for n in need if not any(x.endswith(n) for x in names)]
+if missing:
+    sys.exit(f"{sys.argv[1]}: no {missing} inside")
+PY
+  done
+}
+
+node_packages() {
+  [ -d node_modules ] || npm ci --no-audit --no-fund
+  rm -rf dist/npm target/npm-stage && mkdir -p dist/npm target/npm-stage
+  local version
+  version="$(node -p 'require("./package.json").version')"
+  local optional="{}"
+  for t in "${TARGETS[@]}"; do
+    read -r triple _ plat <<<"$t"
+    rustup target add "$triple" >/dev/null 2>&1 || true
+    echo "== Node addon for $triple ($plat)"
+    local cross=()
+    [ "$triple" != "$(rustc -vV | sed -n 's/^host: //p')" ] && cross=(--cross-compile)
+    CARGO_BUILD_TARGET= npx napi build --platform --release --strip --target "$triple" "${cross[@]}" \
+      --manifest-path bindings-node/Cargo.toml --package-json-path package.json \
+      --output-dir "target/npm-stage/$plat" --no-js --dts "$ROOT/target/npm-stage/$plat.d.ts"
+    local dir="target/npm-stage/$plat"
+    node scripts/npm-platform-package.mjs "$plat" "$triple" "$dir"
+    (cd "$dir" && npm pack --silent --pack-destination "$ROOT/dist/npm" >/dev/null)
+    optional="$(node -e 'const o=JSON.parse(process.argv[1]); o[process.argv[2]]=process.argv[3]; console.log(JSON.stringify(o))' "$optional" "sepay-einvoice-$plat" "$version")"
+  done
+  # The main package: the JavaScript and types, the platform packages as optionalDependencies,
+  # no binary of its own.
+  local main=target/npm-stage/main
+  mkdir -p "$main/bindings-node"
+  cp LICENSE-MIT LICENSE-APACHE README.md "$main/"
+  cp bindings-node/{index.cjs,index.mjs,index.d.ts,models.d.ts,native.js,native.d.ts,testing.cjs,testing.mjs,testing.d.ts} "$main/bindings-node/" 2>/dev/null || true
+  node -e '
+    const fs = require("fs");
+    const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
+    delete p.devDependencies; delete p.scripts;
+    p.files = p.files.filter((f) => !f.endsWith(".node"));
+    p.optionalDependencies = JSON.parse(process.argv[1]);
+    fs.writeFileSync(process.argv[2] + "/package.json", JSON.stringify(p, null, 2) + "\n");
+  ' "$optional" "$main"
+  (cd "$main" && npm pack --silent --pack-destination "$ROOT/dist/npm" >/dev/null)
+  for f in dist/npm/*.tgz; do echo "== $(basename "$f"): $(du -k "$f" | cut -f1) KiB"; done
+}
+
+case "$what" in
+  python) python_wheels ;;
+  node) node_packages ;;
+  all) python_wheels; node_packages ;;
+  *) echo "usage: scripts/dist.sh [all|python|node] [--host-only]" >&2; exit 2 ;;
+esac

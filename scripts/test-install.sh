@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Proves the packages install and run without Rust: builds the manylinux2014 x86_64 wheel and the
+# linux-x64-gnu npm packages (release), then, OUTSIDE the repository and with `cargo` and `rustc`
+# off PATH, installs them into fresh virtualenvs (CPython 3.9 and the newest here) and a fresh
+# Node project, and runs the Python and TypeScript quick starts against the mock shipped inside
+# the packages (sepay_einvoice.testing / sepay-einvoice/testing).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+[ "${SKIP_DIST:-0}" = 1 ] || bash scripts/dist.sh all --host-only
+wheel="$(ls "$ROOT"/dist/python/*manylinux2014_x86_64*.whl | head -n1)"
+main_tgz="$(ls "$ROOT"/dist/npm/sepay-einvoice-[0-9]*.tgz | head -n1)"
+plat_tgz="$(ls "$ROOT"/dist/npm/sepay-einvoice-linux-x64-gnu-*.tgz | head -n1)"
+
+work="$(mktemp -d /tmp/sepay-install.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+# A PATH without any directory holding cargo or rustc.
+clean_path=""
+IFS=: read -r -a dirs <<<"$PATH"
+for d in "${dirs[@]}"; do
+  [ -x "$d/cargo" ] || [ -x "$d/rustc" ] || clean_path="${clean_path:+$clean_path:}$d"
+done
+
+pythons=()
+for v in 3.9 3.13 3.12 3.11; do
+  for p in /root/.pyenv/versions/$v*/bin/python3 "$(command -v python$v 2>/dev/null || true)"; do
+    if [ -x "$p" ]; then pythons+=("$p"); break; fi
+  done
+  # CPython 3.9 (the oldest supported) and one newest.
+  [ "${#pythons[@]}" -ge 2 ] && break
+done
+[ "${#pythons[@]}" -gt 0 ] || pythons=("$(command -v python3)")
+
+cp examples/python/quickstart.py "$work/quickstart.py"
+cat >"$work/run_quickstart.py" <<'PY'
+"""Runs the quick start against the mock shipped in the wheel."""
+import os, runpy, sys
+from sepay_einvoice.testing import MockServer
+
+with MockServer() as mock:
+    os.environ.update(SEPAY_EINVOICE_BASE_URL=mock.url, SEPAY_EINVOICE_CLIENT_ID=mock.client_id,
+                      SEPAY_EINVOICE_CLIENT_SECRET=mock.client_secret)
+    try:
+        runpy.run_path(sys.argv[1], run_name="__main__")
+    except SystemExit as e:
+        if e.code not in (0, None):
+            raise
+PY
+
+for py in "${pythons[@]}"; do
+  v="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  echo "== Python $v: a fresh virtualenv outside the repository, without Rust"
+  "$py" -m venv "$work/venv-$v"
+  (
+    cd "$work"
+    export PATH="$work/venv-$v/bin:$clean_path"
+    if command -v cargo >/dev/null || command -v rustc >/dev/null; then echo "Rust is still on PATH" >&2; exit 1; fi
+    pip install -q --no-index "$wheel"
+    python run_quickstart.py quickstart.py | tail -n 4
+  )
+done
+
+echo "== Node $(node --version): a fresh project outside the repository, without Rust"
+mkdir -p "$work/node-app"
+cp examples/node/typed-tour.ts "$work/node-app/tour.ts"
+cat >"$work/node-app/run.mjs" <<'JS'
+// Runs the TypeScript quick start (compiled) against the mock shipped in the package; the mock
+// stops once the tour has nothing left to do.
+import { startMockServer } from 'sepay-einvoice/testing'
+const mock = await startMockServer()
+process.env.SEPAY_EINVOICE_BASE_URL = mock.url
+process.env.SEPAY_EINVOICE_CLIENT_ID = mock.clientId
+process.env.SEPAY_EINVOICE_CLIENT_SECRET = mock.clientSecret
+let closed = false
+process.on('beforeExit', () => {
+  if (!closed) {
+    closed = true
+    mock.close()
+  }
+})
+await import('./tour.js')
+JS
+(
+  cd "$work/node-app"
+  export PATH="$clean_path"
+  if command -v cargo >/dev/null || command -v rustc >/dev/null; then echo "Rust is still on PATH" >&2; exit 1; fi
+  npm init -y >/dev/null
+  npm pkg set type=module >/dev/null
+  npm install --no-audit --no-fund --silent "$plat_tgz" "$main_tgz" typescript@5.9 @types/node@22
+  npx tsc --strict --target es2022 --module nodenext --moduleResolution nodenext --skipLibCheck false tour.ts
+  node run.mjs | tail -n 4
+)
+echo "== installed and ran without Rust: wheel $(du -k "$wheel" | cut -f1) KiB, npm $(du -k "$main_tgz" | cut -f1) + $(du -k "$plat_tgz" | cut -f1) KiB"
