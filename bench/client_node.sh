@@ -15,7 +15,7 @@ N="${1:-10000}"
 CONCURRENCY="${2:-32}"
 OUT="bench/results/client-node.txt"
 
-[ -d node_modules ] || npm install --no-audit --no-fund
+bash bindings-node/scripts/npm-ci.sh
 
 echo "building the mock (release)…" >&2
 cargo build -q --release -p sepay-einvoice-mock

@@ -42,9 +42,10 @@ export interface ClientOptions {
   clientId?: string
   /** SEPAY_EINVOICE_CLIENT_SECRET. Never logged or shown in errors. */
   clientSecret?: string
-  /** SEPAY_EINVOICE_ENV; default `'sandbox'`. */
+  /** SEPAY_EINVOICE_ENV; default `'sandbox'`. Given here, it wins over SEPAY_EINVOICE_BASE_URL too. */
   environment?: Environment
-  /** SEPAY_EINVOICE_BASE_URL; wins over `environment` (the mock server, a proxy). HTTPS unless loopback. */
+  /** SEPAY_EINVOICE_BASE_URL (the mock server, a proxy). Given here, it wins over `environment`; the
+   * variable wins over SEPAY_EINVOICE_ENV but not over an explicit `environment`. HTTPS unless loopback. */
   baseUrl?: string
   /** Time allowed for one attempt (default 30 000 ms). */
   timeoutMs?: number

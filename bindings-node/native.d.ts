@@ -75,6 +75,25 @@ export declare class NativeClient {
   batchStatus(journal: string, batch?: string | undefined | null, cancel?: CancelHandle | undefined | null): Promise<any>
 }
 
+/** A running in-process mock server. Use `startMockServer()` from `sepay-einvoice/testing`. */
+export declare class NativeMockServer {
+  /** Starts the mock (see `NativeMockOptions`). Throws when it cannot listen. */
+  constructor(options?: NativeMockOptions | undefined | null)
+  /** `http://HOST:PORT`, without a trailing slash. */
+  get url(): string
+  /** The `client_id` the mock accepts. */
+  get clientId(): string
+  /** The `client_secret` the mock accepts. */
+  get clientSecret(): string
+  /** Whether the server is still running (`close()` not called yet). */
+  get running(): boolean
+  /**
+   * Stops accepting, lets in-flight requests finish (a few seconds at most) and joins the
+   * server thread; resolves when it has stopped. Calling it again resolves at once.
+   */
+  close(): Promise<void>
+}
+
 /**
  * The memory a JavaScript request object keeps of the reference code it was sent with (the
  * facade keys it by the object in a `WeakMap`): the core's own `SentReference`, in which the
@@ -97,11 +116,51 @@ export declare function __panicForTests(inAsync: boolean): Promise<never>
 /** The core's version. */
 export declare function coreVersion(): string
 
+/** The ids of the mock's seeded provider accounts (for `sepay-einvoice/testing`). */
+export declare function mockAccounts(): NativeMockAccounts
+
 /** A downloaded file. */
 export interface NativeFile {
   fileType: string
   fileName: string
   content: Buffer
+}
+
+/** The seeded provider accounts: `{ matbao, bkav, mifi }` ids. */
+export interface NativeMockAccounts {
+  matbao: string
+  bkav: string
+  mifi: string
+}
+
+/** Settings of an in-process mock; unset ones take the mock's defaults. */
+export interface NativeMockOptions {
+  /** Address to listen on (default `127.0.0.1`). */
+  host?: string
+  /** Port (default 0: a free port). */
+  port?: number
+  /** The accepted `client_id` (default `mock_client_id`). */
+  clientId?: string
+  /** The accepted `client_secret` (default `mock_client_secret`). */
+  clientSecret?: string
+  /** Token lifetime in seconds (default 86400). */
+  tokenTtlSecs?: number
+  /** Check-endpoint polls a job answers `Pending` (default 1). */
+  pendingPolls?: number
+  /** A job completes this many milliseconds after creation, polled or not (default 1000). */
+  pendingMs?: number
+  /** Issuances left (default 1000). */
+  quota?: number
+  /** Seed for fault probabilities and the seeded manual invoices (default 42). */
+  seed?: number
+  /** Seeded issued invoices with `source: "manual"` (default 3). */
+  manualInvoices?: number
+  /** Also put `"success": true` on the two lists and usage (default false). */
+  successKeyEverywhere?: boolean
+  /** For this many milliseconds after issuance a download is not ready (default 0). */
+  fileReadyMs?: number
+  /** The not-ready answer: `'empty'` (default) or `'error'`. */
+  fileNotReady?: string
 }
 
 /** Local preview of the totals the API will compute for a create request (no request is sent). */

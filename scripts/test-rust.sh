@@ -15,3 +15,7 @@ start_postgres
 trap stop_postgres EXIT
 cargo test --all-targets
 cargo test --doc -p sepay-einvoice -p sepay-einvoice-batch
+# What a registry would receive: licences in every package, the crates build from their .crate files.
+bash "$ROOT/scripts/check-packaging.sh"
+# No reference to a file that is not in the repository (READMEs, docs/).
+python3 "$ROOT/scripts/check-doc-refs.py"

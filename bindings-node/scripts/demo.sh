@@ -12,7 +12,8 @@ export SEPAY_EINVOICE_CLIENT_ID="${SEPAY_EINVOICE_CLIENT_ID:-mock_client_id}"
 export SEPAY_EINVOICE_CLIENT_SECRET="${SEPAY_EINVOICE_CLIENT_SECRET:-mock_client_secret}"
 
 # Build (or bring up to date: a no-op build takes a few seconds) the addon, debug.
-[ -d node_modules/@napi-rs/cli ] || npm install --no-audit --no-fund
+# node_modules as package-lock.json pins it (`npm ci`: never rewrites the lockfile).
+bash bindings-node/scripts/npm-ci.sh
 npm run --silent build > /dev/null
 
 echo "== Node quick start"

@@ -14,9 +14,8 @@ export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-$(rustc -vV | sed -n 's/^host: 
 
 step() { printf '\n== node: %s\n' "$*"; }
 
-step "npm install"
-# `npm ci` is not used: see docs (the registry mirror lacks an optional platform package).
-npm install --no-audit --no-fund
+step "npm ci (node_modules as package-lock.json pins it; the lockfile is never rewritten)"
+bash bindings-node/scripts/npm-ci.sh
 
 step "build the addon (debug)"
 npm run build
@@ -62,18 +61,11 @@ node tests/soak/soak_node.mjs || status=1
 step "tsc --noEmit --strict"
 npx tsc -p bindings-node/tsconfig.json || status=1
 
-step "examples: express-app"
+step "examples: express-app (against sepay-einvoice/testing)"
 node --test examples/node/express-app/app.test.mjs || status=1
 
-step "examples: quickstart against the mock"
-mock_out="$(mktemp)"
-"$SEPAY_MOCK_BIN" --port 0 > "$mock_out" &
-mock_pid=$!
-trap 'kill "$mock_pid" 2>/dev/null || true; rm -f "$mock_out"' EXIT
-for _ in $(seq 1 100); do [ -s "$mock_out" ] && break; sleep 0.05; done
-SEPAY_EINVOICE_BASE_URL="$(head -n1 "$mock_out")" \
-SEPAY_EINVOICE_CLIENT_ID=mock_client_id SEPAY_EINVOICE_CLIENT_SECRET=mock_client_secret \
-  node examples/node/quickstart.mjs || status=1
+step "testing helpers (sepay-einvoice/testing), with the quick start against the in-process mock"
+node --test bindings-node/__test__/testing.test.mjs || status=1
 
 if [ "$status" -ne 0 ]; then
   echo "node: FAILED" >&2

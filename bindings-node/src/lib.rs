@@ -8,7 +8,8 @@
 //! By concern, as in the Python binding: `client.rs` (the native client, one method per
 //! operation), `batch.rs` (the batch runner of `sepay-einvoice-batch`), `conversion.rs` (values
 //! in and out), `errors.rs` (errors and panics → JavaScript), `runtime.rs` (promises and
-//! `AbortSignal` cancellation), `logging.rs`.
+//! `AbortSignal` cancellation), `logging.rs`, and `mock.rs` (the bundled mock server started
+//! in-process for `sepay-einvoice/testing`).
 #![deny(clippy::all)]
 
 mod batch;
@@ -16,6 +17,7 @@ mod client;
 mod conversion;
 mod errors;
 mod logging;
+mod mock;
 mod runtime;
 
 use napi::bindgen_prelude::*;
@@ -37,6 +39,16 @@ pub fn totals(request: Option<Value>) -> napi::Result<Value> {
 #[napi]
 pub fn core_version() -> String {
     sdk::VERSION.to_string()
+}
+
+/// The ids of the mock's seeded provider accounts (for `sepay-einvoice/testing`).
+#[napi]
+pub fn mock_accounts() -> mock::NativeMockAccounts {
+    mock::NativeMockAccounts {
+        matbao: sepay_einvoice_mock::ACCOUNT_MATBAO.into(),
+        bkav: sepay_einvoice_mock::ACCOUNT_BKAV.into(),
+        mifi: sepay_einvoice_mock::ACCOUNT_MIFI.into(),
+    }
 }
 
 /// Test hook: panics inside the addon (synchronously, or inside an async call when `in_async`),

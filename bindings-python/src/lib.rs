@@ -2,12 +2,15 @@
 //! core. It adds no behaviour: every operation is a typed method handing its arguments to
 //! `sepay_einvoice::Client` (see `client.rs`); values are converted in `conversion.rs`, errors in
 //! `errors.rs`, and the runtime lives in `runtime.rs`. Retries, polling, validation and HTTP all
-//! live in the core.
+//! live in the core. `mock.rs` starts the bundled mock server in-process for
+//! `sepay_einvoice.testing`.
 
 mod batch;
 mod client;
 mod conversion;
 mod errors;
+mod logging;
+mod mock;
 mod runtime;
 
 use std::sync::{Mutex, OnceLock};
@@ -108,23 +111,40 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Nothing is started here (no runtime, no thread): see runtime.rs.
     // Python `logging` receives the core's events (logger `sepay_einvoice.*`, already masked)
-    // and warnings from the HTTP stack.
-    let handle = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
-        .filter(log::LevelFilter::Warn)
-        .filter_target("sepay_einvoice".to_owned(), log::LevelFilter::Debug)
-        .install()
-        .ok();
+    // and warnings from the HTTP stack; what `SEPAY_EINVOICE_LOG` asks for on top (a target at
+    // a more verbose level) is let through too. The Python loggers' levels do the rest.
+    let mut logger = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
+        .filter(log::LevelFilter::Warn);
+    let mut filters: Vec<(String, log::LevelFilter)> = logging::SDK_TARGETS
+        .iter()
+        .map(|t| ((*t).to_owned(), log::LevelFilter::Debug))
+        .collect();
+    for d in logging::from_env() {
+        match filters.iter_mut().find(|(t, _)| *t == d.target) {
+            Some((_, level)) => *level = (*level).max(d.level),
+            None => filters.push((d.target, d.level.max(log::LevelFilter::Warn))),
+        }
+    }
+    for (target, level) in filters {
+        logger = logger.filter_target(target, level);
+    }
+    let handle = logger.install().ok();
     let _ = LOG_RESET.set(Mutex::new(handle));
     m.add("__version__", sepay_einvoice::VERSION)?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativeCall>()?;
     m.add_class::<client::NativeInvoiceStream>()?;
     m.add_class::<client::SentReference>()?;
+    m.add_class::<mock::NativeMockServer>()?;
+    for (name, id) in mock::accounts() {
+        m.add(name, id)?;
+    }
     m.add("DEFAULTS", defaults(m.py())?)?;
     m.add_function(wrap_pyfunction!(totals, m)?)?;
     m.add_function(wrap_pyfunction!(mask, m)?)?;
     m.add_function(wrap_pyfunction!(canonical_job, m)?)?;
     m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::log_directives, m)?)?;
     m.add_function(wrap_pyfunction!(runtime_pid, m)?)?;
     m.add_function(wrap_pyfunction!(drain, m)?)?;
     Ok(())

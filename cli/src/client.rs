@@ -14,21 +14,12 @@ use crate::exit::Failure;
 #[derive(Args, Clone, Default)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// API base URL (wins over --env).
-    #[arg(
-        long,
-        global = true,
-        env = "SEPAY_EINVOICE_BASE_URL",
-        value_name = "URL"
-    )]
+    /// API base URL (wins over --env). Without either flag: SEPAY_EINVOICE_BASE_URL, then
+    /// SEPAY_EINVOICE_ENV (read by the SDK, so a flag always wins over both variables).
+    #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
-    /// sandbox or production.
-    #[arg(
-        long = "env",
-        global = true,
-        env = "SEPAY_EINVOICE_ENV",
-        value_name = "sandbox|production"
-    )]
+    /// sandbox or production (wins over SEPAY_EINVOICE_BASE_URL and SEPAY_EINVOICE_ENV).
+    #[arg(long = "env", global = true, value_name = "sandbox|production")]
     pub environment: Option<Environment>,
     /// Client id issued by SePay.
     #[arg(

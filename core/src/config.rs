@@ -15,7 +15,9 @@ pub const ENV_CLIENT_ID: &str = "SEPAY_EINVOICE_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "SEPAY_EINVOICE_CLIENT_SECRET";
 /// Environment variable selecting `sandbox` or `production`.
 pub const ENV_ENVIRONMENT: &str = "SEPAY_EINVOICE_ENV";
-/// Environment variable overriding the base URL (wins over the environment; how tests reach the mock).
+/// Environment variable overriding the base URL (how tests reach the mock). It wins over
+/// [`ENV_ENVIRONMENT`], never over an explicit [`ClientBuilder::environment`] or
+/// [`ClientBuilder::base_url`].
 pub const ENV_BASE_URL: &str = "SEPAY_EINVOICE_BASE_URL";
 
 /// Which SePay deployment to talk to. Each has its own credentials.
@@ -102,6 +104,10 @@ pub const DEFAULT_ACCOUNT_CACHE_TTL: Duration = Duration::from_secs(300);
 
 /// Builds a [`crate::Client`]. Unset credentials and settings fall back to the environment
 /// variables [`ENV_CLIENT_ID`], [`ENV_CLIENT_SECRET`], [`ENV_ENVIRONMENT`] and [`ENV_BASE_URL`].
+///
+/// Where requests go: an explicit setting wins over every environment variable, and at the same
+/// level a base URL wins over an environment. So the first of [`ClientBuilder::base_url`],
+/// [`ClientBuilder::environment`], `SEPAY_EINVOICE_BASE_URL`, `SEPAY_EINVOICE_ENV`, sandbox.
 #[derive(Clone, Default)]
 pub struct ClientBuilder {
     client_id: Option<String>,
@@ -178,13 +184,14 @@ impl ClientBuilder {
         self.client_secret = Some(Secret(secret.into()));
         self
     }
-    /// Sandbox (default) or production.
+    /// Sandbox (default) or production. Wins over both `SEPAY_EINVOICE_ENV` and
+    /// `SEPAY_EINVOICE_BASE_URL`; only an explicit [`ClientBuilder::base_url`] wins over it.
     pub fn environment(mut self, env: Environment) -> Self {
         self.environment = Some(env);
         self
     }
-    /// A base URL that wins over the environment (for the mock server, or a proxy). Must be
-    /// HTTPS unless it points at a loopback address.
+    /// A base URL that wins over the environment, explicit or not (for the mock server, or a
+    /// proxy). Must be HTTPS unless it points at a loopback address.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -244,18 +251,23 @@ impl ClientBuilder {
         self
     }
 
-    fn env(&self, name: &str) -> Option<String> {
-        if self.ignore_env {
-            return None;
-        }
-        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    pub(crate) fn into_config(self) -> Result<Config> {
+        self.into_config_with(&|name| std::env::var(name).ok())
     }
 
-    pub(crate) fn into_config(self) -> Result<Config> {
+    /// [`ClientBuilder::into_config`] reading environment variables through `lookup` (tests pass
+    /// their own instead of changing the process's environment).
+    fn into_config_with(self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+        let env = |name: &str| -> Option<String> {
+            if self.ignore_env {
+                return None;
+            }
+            lookup(name).filter(|v| !v.trim().is_empty())
+        };
         let client_id = self
             .client_id
             .clone()
-            .or_else(|| self.env(ENV_CLIENT_ID))
+            .or_else(|| env(ENV_CLIENT_ID))
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| {
                 Error::validation(
@@ -266,7 +278,7 @@ impl ClientBuilder {
         let client_secret = self
             .client_secret
             .clone()
-            .or_else(|| self.env(ENV_CLIENT_SECRET).map(Secret))
+            .or_else(|| env(ENV_CLIENT_SECRET).map(Secret))
             .filter(|s| !s.0.trim().is_empty())
             .ok_or_else(|| {
                 Error::validation(
@@ -274,16 +286,25 @@ impl ClientBuilder {
                     format!("is required: pass it or set {ENV_CLIENT_SECRET}"),
                 )
             })?;
-        let environment = match (self.environment, self.env(ENV_ENVIRONMENT)) {
-            (Some(e), _) => e,
-            (None, Some(s)) => s.parse()?,
-            (None, None) => Environment::Sandbox,
+        // Explicit settings win over environment variables; at the same level a base URL wins
+        // over an environment. A malformed SEPAY_EINVOICE_ENV is reported unless an explicit
+        // environment replaces it.
+        let env_environment = match self.environment {
+            Some(_) => None,
+            None => env(ENV_ENVIRONMENT)
+                .map(|s| s.parse::<Environment>())
+                .transpose()?,
         };
-        let raw = self
-            .base_url
-            .clone()
-            .or_else(|| self.env(ENV_BASE_URL))
-            .unwrap_or_else(|| environment.base_url().to_string());
+        let raw = match (&self.base_url, self.environment) {
+            (Some(url), _) => url.clone(),
+            (None, Some(e)) => e.base_url().to_string(),
+            (None, None) => env(ENV_BASE_URL).unwrap_or_else(|| {
+                env_environment
+                    .unwrap_or(Environment::Sandbox)
+                    .base_url()
+                    .to_string()
+            }),
+        };
         let base_url = parse_base_url(&raw)?;
         for (field, n) in [
             ("max_response_bytes", self.max_response_bytes),
@@ -370,6 +391,83 @@ mod tests {
         assert_eq!(
             parse_base_url("http://example.com").unwrap_err().field(),
             Some("base_url")
+        );
+    }
+
+    /// `into_config` with `vars` as the only environment variables.
+    fn config_with(b: ClientBuilder, vars: &[(&str, &str)]) -> Result<Config> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        b.client_id("id")
+            .client_secret("secret")
+            .into_config_with(&move |name| {
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+    }
+
+    fn base_url_with(b: ClientBuilder, vars: &[(&str, &str)]) -> String {
+        config_with(b, vars).unwrap().base_url.to_string()
+    }
+
+    const SANDBOX: &str = "https://einvoice-api-sandbox.sepay.vn/";
+    const PRODUCTION: &str = "https://einvoice-api.sepay.vn/";
+    const MOCK: &str = "http://127.0.0.1:9999/";
+
+    #[test]
+    fn explicit_environment_wins_over_the_base_url_variable() {
+        let b = ClientBuilder::default().environment(Environment::Production);
+        assert_eq!(
+            base_url_with(b.clone(), &[(ENV_BASE_URL, MOCK)]),
+            PRODUCTION
+        );
+        // ... and over SEPAY_EINVOICE_ENV, malformed or not.
+        let vars = [(ENV_BASE_URL, MOCK), (ENV_ENVIRONMENT, "sandbox")];
+        assert_eq!(base_url_with(b.clone(), &vars), PRODUCTION);
+        assert_eq!(base_url_with(b, &[(ENV_ENVIRONMENT, "nope")]), PRODUCTION);
+        let b = ClientBuilder::default().environment(Environment::Sandbox);
+        assert_eq!(base_url_with(b, &[(ENV_BASE_URL, MOCK)]), SANDBOX);
+    }
+
+    #[test]
+    fn explicit_base_url_wins_over_everything() {
+        let b = ClientBuilder::default()
+            .base_url("http://localhost:1234")
+            .environment(Environment::Production);
+        let vars = [(ENV_BASE_URL, MOCK), (ENV_ENVIRONMENT, "production")];
+        assert_eq!(base_url_with(b, &vars), "http://localhost:1234/");
+    }
+
+    #[test]
+    fn base_url_variable_wins_over_environment_variable() {
+        let vars = [(ENV_BASE_URL, MOCK), (ENV_ENVIRONMENT, "production")];
+        assert_eq!(base_url_with(ClientBuilder::default(), &vars), MOCK);
+        let vars = [(ENV_ENVIRONMENT, "production")];
+        assert_eq!(base_url_with(ClientBuilder::default(), &vars), PRODUCTION);
+        assert_eq!(base_url_with(ClientBuilder::default(), &[]), SANDBOX);
+        // An empty variable counts as unset.
+        let vars = [(ENV_BASE_URL, " "), (ENV_ENVIRONMENT, "prod")];
+        assert_eq!(base_url_with(ClientBuilder::default(), &vars), PRODUCTION);
+    }
+
+    #[test]
+    fn malformed_environment_variable_is_reported() {
+        let vars = [(ENV_ENVIRONMENT, "staging")];
+        let e = config_with(ClientBuilder::default(), &vars).unwrap_err();
+        assert_eq!(e.field(), Some("environment"));
+        // Even when SEPAY_EINVOICE_BASE_URL decides the URL: a typo must not pass silently.
+        let vars = [(ENV_ENVIRONMENT, "staging"), (ENV_BASE_URL, MOCK)];
+        let e = config_with(ClientBuilder::default(), &vars).unwrap_err();
+        assert_eq!(e.field(), Some("environment"));
+    }
+
+    #[test]
+    fn ignore_env_reads_no_variable() {
+        let vars = [(ENV_BASE_URL, MOCK), (ENV_ENVIRONMENT, "staging")];
+        assert_eq!(
+            base_url_with(ClientBuilder::default().ignore_env(), &vars),
+            SANDBOX
         );
     }
 

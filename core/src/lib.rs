@@ -99,7 +99,9 @@ pub use wait::{
 /// The SDK's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-// The README's Rust examples are compiled as doc tests, so they cannot drift from the API.
+// The README's Rust examples are compiled as doc tests, so they cannot drift from the API, and
+// warnings fail them: a quick start that warns is not a quick start.
 #[cfg(doctest)]
+#[doc(test(attr(deny(warnings))))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;

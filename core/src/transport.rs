@@ -244,20 +244,32 @@ pub(crate) struct Inner {
     calm_until: std::sync::Mutex<Option<Instant>>,
 }
 
-/// rustls needs a process-wide crypto provider; install ring's once (an `Err` means another
-/// library already installed one, which is fine).
-fn install_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+/// The client's TLS settings: rustls with the *ring* provider and the platform's certificate
+/// verifier (the OS trust store), handed to reqwest ready-made. Nothing process-wide is read or
+/// installed: a client works whether or not the application installed a default
+/// `CryptoProvider`, and the application's own `CryptoProvider::install_default()` still succeeds
+/// after clients were built.
+fn tls_config() -> std::result::Result<rustls::ClientConfig, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())?;
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    // What reqwest offers itself when built without HTTP/2.
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tls)
 }
 
 impl Inner {
     /// Sets up the connection pool for `config`.
     pub(crate) fn new(config: Config) -> Result<Inner> {
-        install_crypto_provider();
+        let tls = tls_config().map_err(|e| {
+            Error::new(ErrorKind::Connection, format!("could not set up TLS: {e}")).with_source(e)
+        })?;
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))

@@ -41,6 +41,8 @@ async fn control(url: &str, path: &str, body: Value) -> Value {
 }
 
 async fn stats(url: &str) -> Value {
+    // The test's own reqwest client needs a process-wide provider (the SDK's clients do not).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
         .get(format!("{url}/_mock/stats"))
         .send()

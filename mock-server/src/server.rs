@@ -28,6 +28,54 @@ use crate::state::{lock, Shared};
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A running mock. Stops on [`MockServer::shutdown`] or when dropped.
+///
+/// Use it from your own crate's tests as a dev-dependency; it needs a Tokio runtime (e.g.
+/// `#[tokio::test]`):
+///
+/// ```toml
+/// [dev-dependencies]
+/// sepay-einvoice-mock = "0.1"
+/// tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+/// ```
+///
+/// Point the client at [`MockServer::url`] with the configured credentials (by default
+/// `mock_client_id` / `mock_client_secret`) and use one of the seeded provider accounts, e.g.
+/// [`ACCOUNT_MATBAO`](crate::ACCOUNT_MATBAO). Change the mock at run time, inject faults and read
+/// its stats through its control API under `/_mock/` (see the crate README):
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use sepay_einvoice_mock::{MockConfig, MockServer, ACCOUNT_MATBAO};
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// // Jobs complete at once; everything else keeps the defaults.
+/// let config = MockConfig {
+///     pending_polls: 0,
+///     pending_time: Duration::ZERO,
+///     ..MockConfig::default()
+/// };
+/// let (client_id, client_secret) = (config.client_id.clone(), config.client_secret.clone());
+/// let mock = MockServer::start(config).await?; // 127.0.0.1, a free port
+/// let base_url = mock.url(); // "http://127.0.0.1:PORT", no trailing slash
+///
+/// // In a real test: build your client with `base_url`, `client_id` and `client_secret`, send
+/// // invoices for `ACCOUNT_MATBAO`, then check what the mock saw. Here, the stats over plain
+/// // HTTP/1.1:
+/// let mut conn = tokio::net::TcpStream::connect(mock.addr()).await?;
+/// conn.write_all(b"GET /_mock/stats HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n")
+///     .await?;
+/// let mut answer = String::new();
+/// conn.read_to_string(&mut answer).await?;
+/// assert!(answer.starts_with("HTTP/1.1 200"));
+/// assert!(answer.contains("\"tokens_issued\":0"));
+/// # let _ = (base_url, client_id, client_secret, ACCOUNT_MATBAO);
+///
+/// mock.shutdown().await; // or let it drop at the end of the test
+/// # Ok(()) }
+/// ```
 pub struct MockServer {
     addr: SocketAddr,
     stop: watch::Sender<bool>,

@@ -46,7 +46,7 @@ for lang in "${langs[@]}"; do
       SEPAY_SOAK_OUT="$out" "$py" tests/soak/soak_python.py || status=1 ;;
     node)
       if ! node -e "require('./bindings-node/index.cjs')" 2>/dev/null; then
-        ( npm install --no-audit --no-fund && npm run build ) \
+        ( bash bindings-node/scripts/npm-ci.sh && npm run build ) \
           || { echo "could not build the Node addon" >&2; status=1; continue; }
       fi
       SEPAY_SOAK_OUT="$out" node tests/soak/soak_node.mjs || status=1 ;;

@@ -6,7 +6,9 @@ waiting. Nothing is started at import: the runtime starts with the first call.
 
 Logging goes to the standard ``logging`` logger ``sepay_einvoice`` (buyer tax codes, e-mails,
 phones and national ids masked, secrets never logged). Set ``SEPAY_EINVOICE_LOG=debug`` to print
-it to stderr without configuring ``logging``.
+it to stderr without configuring ``logging``; the variable takes the same filter directives as
+the Node package and the CLI (``sepay_einvoice=debug,hyper=warn``: a Rust target's ``::`` is a
+logger name's ``.``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import atexit as _atexit
 import logging as _logging
 import os as _os
+import warnings as _warnings
 
 from ._batch import (
     BatchEntry,
@@ -85,6 +88,7 @@ from ._models import (
 from ._native import __version__
 from ._results import InvoiceFile, Page
 from ._native import drain as _drain
+from ._native import log_directives as _log_directives
 
 __all__ = [
     "__version__",
@@ -163,22 +167,39 @@ _logger.addHandler(_logging.NullHandler())
 
 
 def _configure_logging_from_env() -> None:
-    level = _os.environ.get("SEPAY_EINVOICE_LOG", "").strip()
-    if not level:
+    """``SEPAY_EINVOICE_LOG``, read like the Node package and the CLI read it (tracing's
+    ``EnvFilter`` directives): a level (``debug``) for the SDK's loggers, or comma-separated
+    ``target=level`` pairs (``sepay_einvoice=debug,hyper=warn``). Each named logger gets its level,
+    and the outermost ones a stderr handler unless they already have a handler of their own.
+    Pieces that are not directives are ignored with a ``RuntimeWarning``."""
+    spec = _os.environ.get("SEPAY_EINVOICE_LOG", "")
+    if not spec.strip():
         return
-    _logger.setLevel(level.upper() if not level.isdigit() else int(level))
-    if not any(not isinstance(h, _logging.NullHandler) for h in _logger.handlers):
-        handler = _logging.StreamHandler()
-        handler.setFormatter(
-            _logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    directives, ignored = _log_directives(spec)
+    for piece in ignored:
+        _warnings.warn(
+            f"SEPAY_EINVOICE_LOG: ignoring {piece!r} (expected a level or target=level)",
+            RuntimeWarning,
+            stacklevel=2,
         )
-        _logger.addHandler(handler)
+    if not directives:
+        return
+    if _logging.getLevelName(5) == "Level 5":
+        _logging.addLevelName(5, "TRACE")  # what the Rust core's trace events arrive as
+    handler = _logging.StreamHandler()
+    handler.setFormatter(_logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    names = list(dict.fromkeys(name for name, _ in directives))
+    for name, level in directives:
+        _logging.getLogger(name).setLevel(level)
+    for name in names:
+        if any(name.startswith(other + ".") for other in names):
+            continue  # its records reach the handler of the outer logger
+        logger = _logging.getLogger(name)
+        if not any(not isinstance(h, _logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(handler)
 
 
-try:
-    _configure_logging_from_env()
-except (ValueError, TypeError):  # an unknown level name: keep logging's defaults
-    pass
+_configure_logging_from_env()
 
 # Let the Rust runtime finish handing results to asyncio before the interpreter shuts down.
 _atexit.register(_drain, 2.0)

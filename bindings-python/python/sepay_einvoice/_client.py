@@ -143,7 +143,8 @@ class _BaseClient:
     ) -> None:
         """Settings left as ``None`` fall back to ``SEPAY_EINVOICE_CLIENT_ID``,
         ``SEPAY_EINVOICE_CLIENT_SECRET``, ``SEPAY_EINVOICE_ENV`` (``sandbox``/``production``) and
-        ``SEPAY_EINVOICE_BASE_URL``, then to the core's defaults (``DEFAULTS``): ``timeout``
+        ``SEPAY_EINVOICE_BASE_URL`` (an explicit ``environment`` wins over that variable; an
+        explicit ``base_url`` over everything), then to the core's defaults (``DEFAULTS``): ``timeout``
         bounds one HTTP attempt (30 s), ``call_timeout`` a whole call with its retries (120 s),
         ``max_retries`` (2); ``max_response_bytes`` (8 MiB) and ``max_download_bytes`` (64 MiB)
         cap what one answer may hold: a longer or endless body raises ``DecodeError`` instead of

@@ -5,14 +5,19 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
 from typing_extensions import Self, final
 
 __all__ = [
+    "ACCOUNT_BKAV",
+    "ACCOUNT_MATBAO",
+    "ACCOUNT_MIFI",
     "DEFAULTS",
     "NativeCall",
     "NativeClient",
     "NativeInvoiceStream",
+    "NativeMockServer",
     "SentReference",
     "__version__",
     "canonical_job",
     "drain",
+    "log_directives",
     "mask",
     "reset_log_cache",
     "runtime_pid",
@@ -20,6 +25,9 @@ __all__ = [
 ]
 __version__: str
 DEFAULTS: Dict[str, Any]
+ACCOUNT_MATBAO: str
+ACCOUNT_BKAV: str
+ACCOUNT_MIFI: str
 
 _Answer = Union[str, None, Tuple[str, str, bytes]]
 
@@ -174,9 +182,38 @@ class NativeInvoiceStream:
     def next(self) -> Optional[str]: ...
     def anext(self) -> Awaitable[Optional[str]]: ...
 
+@final
+class NativeMockServer:
+    def __new__(
+        cls,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        token_ttl: Optional[float] = None,
+        pending_polls: Optional[int] = None,
+        pending_ms: Optional[int] = None,
+        quota: Optional[int] = None,
+        seed: Optional[int] = None,
+        manual_invoices: Optional[int] = None,
+        success_key_everywhere: Optional[bool] = None,
+        file_ready_ms: Optional[int] = None,
+        file_not_ready: Optional[str] = None,
+    ) -> Self: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def running(self) -> bool: ...
+    def stop(self) -> None: ...
+
 def totals(request: str) -> str: ...
 def mask(value: str) -> str: ...
 def canonical_job(job: str) -> str: ...
 def reset_log_cache() -> None: ...
+def log_directives(spec: Optional[str] = None) -> Tuple[List[Tuple[str, int]], List[str]]: ...
 def runtime_pid() -> int: ...
 def drain(timeout: float = 2.0) -> None: ...

@@ -1,9 +1,9 @@
-// node --test examples/node/express-app/app.test.mjs — runs the app against the mock server.
-import { test, before, after } from 'node:test'
+// node --test examples/node/express-app/app.test.mjs — runs the app against the SDK's bundled
+// mock, started inside this process by sepay-einvoice/testing (no Rust, no server to run).
+import { test, before, after, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 
-import { Client } from 'sepay-einvoice'
-import { startMock, ACCOUNT_ID, CREDENTIALS } from '../../../bindings-node/__test__/mock.mjs'
+import { startMockServer, ACCOUNT_MATBAO } from 'sepay-einvoice/testing'
 import { createApp } from './app.mjs'
 
 let mock
@@ -11,9 +11,9 @@ let server
 let base
 
 before(async () => {
-  mock = await startMock()
-  const client = new Client({ ...CREDENTIALS, baseUrl: mock.url })
-  const app = createApp({ client, providerAccountId: ACCOUNT_ID, waitTimeoutMs: 1_000 })
+  mock = await startMockServer()
+  // mock.client(): a Client with the mock's URL and credentials.
+  const app = createApp({ client: mock.client(), providerAccountId: ACCOUNT_MATBAO, waitTimeoutMs: 1_000 })
   server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s))
   })
@@ -22,8 +22,10 @@ before(async () => {
 
 after(async () => {
   await new Promise((resolve) => server?.close(resolve))
-  await mock?.stop()
+  await mock?.close()
 })
+
+beforeEach(() => mock.clearFaults())
 
 const post = (path, body) =>
   fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
@@ -67,4 +69,19 @@ test('unknown invoices are a 502 with the API status', async () => {
   const res = await fetch(`${base}/invoices/nope/pdf`)
   assert.equal(res.status, 502)
   assert.equal((await res.json()).status, 404)
+})
+
+test('a SePay outage is a 502; one 503 is retried and one invoice results', async () => {
+  await mock.fault({ route: 'create_invoice', kind: 'status', status: 503, retryAfter: 0, times: 1 })
+  const before = (await mock.stats()).requests.create_invoice ?? {}
+  const ok = await post('/invoices', order)
+  assert.equal(ok.status, 201)
+  const after = (await mock.stats()).requests.create_invoice
+  assert.equal((after['503'] ?? 0) - (before['503'] ?? 0), 1)
+  assert.equal((after['200'] ?? 0) - (before['200'] ?? 0), 1)
+
+  await mock.fault({ route: 'create_invoice', kind: 'status', status: 503, retryAfter: 0 })
+  const res = await post('/invoices', order)
+  assert.equal(res.status, 502)
+  assert.equal((await res.json()).apiCode, 'SERVICE_UNAVAILABLE')
 })

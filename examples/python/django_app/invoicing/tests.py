@@ -1,44 +1,43 @@
-"""The Django example against the mock server (``python manage.py test``)."""
+"""The Django example against the SDK's bundled mock (``python manage.py test``).
+
+``sepay_einvoice.testing.MockServer`` runs the mock inside the test process (no Rust, no server
+to start); set ``SEPAY_EINVOICE_BASE_URL`` (and the credentials) to run against another server.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import os
-import sys
-from pathlib import Path
 from typing import Any, Dict, Optional
 
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase
+from sepay_einvoice.testing import ACCOUNT_MATBAO, MockServer
 
-REPO = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(REPO / "bindings-python" / "tests"))
-
-from mockctl import ACCOUNT, CLIENT_ID, CLIENT_SECRET, Mock  # noqa: E402
-
-_mock: Optional[Mock] = None
+_mock: Optional[MockServer] = None
 
 
 def setUpModule() -> None:
     global _mock
     if not os.environ.get("SEPAY_EINVOICE_BASE_URL"):
-        _mock = Mock()
+        _mock = MockServer()
+        # invoicing.einvoice builds its shared client with Client.from_env().
         os.environ.update(
             SEPAY_EINVOICE_BASE_URL=_mock.url,
-            SEPAY_EINVOICE_CLIENT_ID=CLIENT_ID,
-            SEPAY_EINVOICE_CLIENT_SECRET=CLIENT_SECRET,
+            SEPAY_EINVOICE_CLIENT_ID=_mock.client_id,
+            SEPAY_EINVOICE_CLIENT_SECRET=_mock.client_secret,
         )
 
 
 def tearDownModule() -> None:
     if _mock is not None:
-        _mock.stop()
+        _mock.close()
 
 
 def payload(**over: Any) -> Dict[str, Any]:
     p: Dict[str, Any] = {
-        "provider_account_id": ACCOUNT,
+        "provider_account_id": ACCOUNT_MATBAO,
         "buyer_name": "Công ty ABC",
         "buyer_tax_code": "0100233488",
         "lines": [{"name": "Sản phẩm A", "quantity": 2, "unit_price": 100000, "tax_rate": 10}],
@@ -75,3 +74,17 @@ class InvoiceViewTests(SimpleTestCase):
         self.assertEqual(self.client.get("/invoices/nope/pdf").status_code, 404)
         with self.assertRaises(CommandError):
             call_command("issue_invoice", "nope", stdout=io.StringIO())
+
+    def test_a_sepay_outage_is_a_502(self) -> None:
+        mock = _mock
+        if mock is None:
+            self.skipTest("needs the in-process mock (SEPAY_EINVOICE_BASE_URL is set)")
+            return
+        mock.fault(route="create_invoice", kind="status", status=503, retry_after=0)
+        try:
+            r = self.post(payload())
+        finally:
+            mock.clear_faults()
+        self.assertEqual(r.status_code, 502)
+        # The first attempt and the SDK's two retries.
+        self.assertEqual(mock.stats()["requests"]["create_invoice"]["503"], 3)
