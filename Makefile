@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
 SHELL := /bin/bash
-.PHONY: demo test generate test-rust test-python test-node soak bench bench-mock bench-client bench-python bench-node bench-batch clean
+.PHONY: dist test-install demo test generate test-rust test-python test-node soak bench bench-mock bench-client bench-python bench-node bench-batch clean
 
 demo:
 	bash scripts/demo.sh
@@ -46,3 +46,11 @@ bench-batch:
 
 clean:
 	cargo clean
+
+# Release packages that install without Rust (dist/python wheels, dist/npm tarballs).
+dist:
+	bash scripts/dist.sh all
+
+# The packages installed and run outside the repository without cargo/rustc (x86_64 glibc).
+test-install:
+	bash scripts/test-install.sh
