@@ -65,7 +65,14 @@ node_packages() {
     rustup target add "$triple" >/dev/null 2>&1 || true
     echo "== Node addon for $triple ($plat)"
     local cross=()
-    [ "$triple" != "$(rustc -vV | sed -n 's/^host: //p')" ] && cross=(--cross-compile)
+    if [ "$triple" != "$(rustc -vV | sed -n 's/^host: //p')" ]; then
+      # napi-rs cross-builds through cargo-zigbuild.
+      if ! command -v cargo-zigbuild >/dev/null; then
+        echo "   skipped: cross-building the addon needs cargo-zigbuild (cargo install cargo-zigbuild)"
+        continue
+      fi
+      cross=(--cross-compile)
+    fi
     CARGO_BUILD_TARGET= npx napi build --platform --release --strip --target "$triple" "${cross[@]}" \
       --manifest-path bindings-node/Cargo.toml --package-json-path package.json \
       --output-dir "target/npm-stage/$plat" --no-js --dts "$ROOT/target/npm-stage/$plat.d.ts"
