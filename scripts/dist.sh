@@ -42,7 +42,12 @@ python_wheels() {
   done
   for whl in dist/python/*.whl; do
     echo "== $(basename "$whl"): $(du -k "$whl" | cut -f1) KiB"
-    auditwheel show "$whl" | sed -n '1,4p'
+    show="$(auditwheel show "$whl" 2>&1 || true)"
+    echo "$show" | sed -n '1,4p'
+    case "$whl" in
+      *manylinux*) tag="$(basename "$whl" | grep -o 'manylinux_2_17_[a-z0-9_]*' | head -n1)"
+        echo "$show" | grep -q "\"$tag\"" || { echo "auditwheel does not confirm $tag for $whl" >&2; exit 1; } ;;
+    esac
     python - "$whl" <<'PY'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
@@ -86,7 +91,7 @@ node_packages() {
   local main=target/npm-stage/main
   mkdir -p "$main/bindings-node"
   cp LICENSE-MIT LICENSE-APACHE README.md "$main/"
-  cp bindings-node/{index.cjs,index.mjs,index.d.ts,models.d.ts,native.js,native.d.ts,testing.cjs,testing.mjs,testing.d.ts} "$main/bindings-node/" 2>/dev/null || true
+  cp bindings-node/{index.cjs,index.mjs,index.d.ts,models.d.ts,native.js,native.d.ts,testing.cjs,testing.mjs,testing.d.ts} "$main/bindings-node/"
   node -e '
     const fs = require("fs");
     const p = JSON.parse(fs.readFileSync("package.json", "utf8"));

@@ -32,6 +32,7 @@ for v in 3.9 3.13 3.12 3.11; do
   [ "${#pythons[@]}" -ge 2 ] && break
 done
 [ "${#pythons[@]}" -gt 0 ] || pythons=("$(command -v python3)")
+case "${pythons[*]}" in *3.9*) ;; *) echo "note: CPython 3.9 is not on this machine: only ${pythons[*]} is tried" >&2 ;; esac
 
 cp examples/python/quickstart.py "$work/quickstart.py"
 cat >"$work/run_quickstart.py" <<'PY'

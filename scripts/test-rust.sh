@@ -11,8 +11,8 @@ cargo run -q -p xtask -- generate --check
 cargo test -q -p xtask
 # The PostgreSQL journal's tests (several workers) run against a throwaway local cluster.
 source "$ROOT/scripts/postgres.sh"
-start_postgres
 trap stop_postgres EXIT
+start_postgres
 cargo test --all-targets
 cargo test --doc -p sepay-einvoice -p sepay-einvoice-batch
 # What a registry would receive: licences in every package, the crates build from their .crate files.

@@ -41,6 +41,7 @@ pub(crate) fn journal_rows(
     reference_from_key: bool,
 ) -> Result<Vec<NewRow>, BatchError> {
     let mut seen = std::collections::HashSet::new();
+    let mut codes: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if r.key.trim().is_empty() {
@@ -73,6 +74,14 @@ pub(crate) fn journal_rows(
             }
             None => uuid::Uuid::new_v4().to_string(),
         };
+        if let Some(other) = codes.insert(reference_code.clone(), r.key.clone()) {
+            return Err(BatchError::invalid(
+                &format!("rows[{i}].reference_code"),
+                format!(
+                    "{reference_code:?} is also the reference code of row {other:?}: one reference code is one invoice"
+                ),
+            ));
+        }
         send.reference_code = Some(reference_code.clone());
         if send.issued_date.trim().is_empty() {
             send.issued_date = now.to_string();

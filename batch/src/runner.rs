@@ -310,7 +310,7 @@ async fn work(
     let mut tries: HashMap<String, u32> = HashMap::new();
     let mut left: HashSet<String> = HashSet::new();
     let mut uncertain: HashMap<String, RowResult> = HashMap::new();
-    let mut tasks: JoinSet<Result<Option<Finished>, BatchError>> = JoinSet::new();
+    let mut tasks: JoinSet<Result<Finished, BatchError>> = JoinSet::new();
     let mut holding: HashSet<String> = HashSet::new();
     let mut renew_at = Instant::now() + options.lease / 3;
     loop {
@@ -370,8 +370,13 @@ async fn work(
             Ok(r) => r?,
             Err(e) => return Err(BatchError::journal(format!("a row's task failed: {e}"))),
         };
-        let Some(f) = finished else { continue };
-        holding.remove(&f.result.key);
+        holding.remove(&finished.key);
+        let Some(result) = finished.result else {
+            // Another worker holds it now: not this worker's to wait for.
+            left.insert(finished.key);
+            continue;
+        };
+        let f = Completed { result };
         match f.result.outcome {
             Outcome::Done => {
                 counts.done += 1;
@@ -408,7 +413,8 @@ async fn work(
                             retry_after: pause,
                         },
                     )
-                    .await?;
+                    .await
+                    .or_else(lease_lost_is_fine)?;
                 if give_up {
                     left.insert(f.result.key.clone());
                     counts.uncertain += 1;
@@ -484,7 +490,9 @@ fn from_entry(e: &Entry) -> RowResult {
 }
 
 struct Finished {
-    result: RowResult,
+    key: String,
+    /// `None`: another worker took the row over (its lease ran out here).
+    result: Option<RowResult>,
 }
 
 /// Works one claimed row to its end (or to "uncertain"), recording each step.
@@ -493,7 +501,7 @@ async fn process(
     journal: &Journal,
     options: &BatchOptions,
     e: Entry,
-) -> Result<Option<Finished>, BatchError> {
+) -> Result<Finished, BatchError> {
     let key = e.key.clone();
     let base = RowResult {
         key: e.key.clone(),
@@ -510,7 +518,7 @@ async fn process(
         Ok(Ok(ended)) => ended,
         Ok(Err(err)) if err.kind() == crate::BatchErrorKind::LeaseLost => {
             tracing::warn!(key, "{err}");
-            return Ok(None);
+            return Ok(Finished { key, result: None });
         }
         Ok(Err(err)) => return Err(err),
         Err(_) => Ended::Uncertain(RowError {
@@ -579,7 +587,10 @@ async fn process(
             ..base
         },
     };
-    Ok(Some(Finished { result }))
+    Ok(Finished {
+        key,
+        result: Some(result),
+    })
 }
 
 fn lease_lost_is_fine(e: BatchError) -> Result<(), BatchError> {
@@ -589,6 +600,11 @@ fn lease_lost_is_fine(e: BatchError) -> Result<(), BatchError> {
     } else {
         Err(e)
     }
+}
+
+/// A row this worker finished.
+struct Completed {
+    result: RowResult,
 }
 
 enum Ended {
@@ -642,13 +658,16 @@ async fn steps(
     options: &BatchOptions,
     e: &Entry,
 ) -> Result<Ended, BatchError> {
+    let may_exist = matches!(e.state, RowState::Sending | RowState::Accepted) || e.attempts > 0;
     let request = match journaled_request(&e.payload) {
         Ok(r) => r,
+        // An unreadable journaled request: certain only for a row never sent.
+        Err(err) if may_exist => return Ok(Ended::Uncertain(row_error(&err))),
         Err(err) => return Ok(Ended::Failed(row_error(&err))),
     };
     let wants_issue = !request.is_draft;
     // A row that may have been sent before: look it up by its reference code first.
-    if matches!(e.state, RowState::Sending | RowState::Accepted) || e.attempts > 0 {
+    if may_exist {
         match client.get_invoice(&e.reference_code).await {
             Ok(inv) if inv.status == InvoiceStatus::Issued => {
                 return Ok(Ended::Done(Box::new(inv), None));
@@ -664,7 +683,9 @@ async fn steps(
                         .await
                     {
                         Ok(issued) => Ended::Done(Box::new(issued), None),
-                        Err(err) => classify(&err),
+                        // The invoice exists (a refusal may be the first run's issuance still
+                        // under way): never "failed", the next run looks again.
+                        Err(err) => Ended::Uncertain(row_error(&err)),
                     },
                 );
             }
@@ -705,6 +726,20 @@ async fn steps(
     crash::point("accepted");
     match client.wait_for_status(&job, options.wait.clone()).await {
         Ok(inv) => Ok(Ended::Done(Box::new(inv), job.tracking_code.clone())),
-        Err(err) => Ok(classify(&err)),
+        Err(err) => Ok(after_acceptance(client, &e.reference_code, &err).await),
     }
+}
+
+/// An error once the API has accepted the create: the invoice may exist whatever the error
+/// says, so the row is uncertain (found out by the next run) — except a failed job whose
+/// invoice is seen not to exist, which is a certain failure.
+async fn after_acceptance(client: &Client, reference_code: &str, err: &Error) -> Ended {
+    if err.kind() == ErrorKind::InvoiceFailed {
+        if let Err(e) = client.get_invoice(reference_code).await {
+            if e.kind() == ErrorKind::NotFound {
+                return Ended::Failed(row_error(err));
+            }
+        }
+    }
+    Ended::Uncertain(row_error(err))
 }

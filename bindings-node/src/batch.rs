@@ -237,12 +237,12 @@ pub async fn resume(client: sdk::Client, run: Run, retry_failed: bool) -> napi::
 
 /// `batchStatus`: the journal's rows of `batch` (every batch when `None`).
 pub async fn status(journal: String, batch: Option<String>) -> napi::Result<Value> {
-    let entries = with_journal(
-        journal,
-        |j| async move { j.entries(batch.as_deref()).await },
-    )
-    .await
-    .map_err(|e| batch_error(&e))?;
+    // Read-only: works beside a running batch, and never creates a journal at a mistyped path.
+    let read = async {
+        let j = Journal::open_read_only(&journal).await?;
+        j.entries(batch.as_deref()).await
+    };
+    let entries = read.await.map_err(|e| batch_error(&e))?;
     out(&entries).map_err(|e| to_js_error(&e))
 }
 

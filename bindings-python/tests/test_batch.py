@@ -243,8 +243,12 @@ def test_errors_that_stop_a_batch(client: AnyClient, fresh_mock: Mock, tmp_path:
         assert e.value.kind == "Journal" and e.value.code == "BATCH_JOURNAL"
         assert isinstance(e.value, se.SePayError)
         assert "in use by another process" in str(e.value)
-        with pytest.raises(se.BatchError):
-            call(client, "batch_status", j)
+        # Reading it is fine beside the holder (read-only), as `batch status` does.
+        assert call(client, "batch_status", j) == []
+    # A journal that does not exist is an error, not a new empty journal.
+    with pytest.raises(se.BatchError):
+        call(client, "batch_status", f"sqlite:{tmp_path / 'nope.journal'}")
+    assert not (tmp_path / "nope.journal").exists()
     assert creates(fresh_mock) == 0
     # Once released (and after every call above), the journal opens again.
     assert call(client, "batch_status", j) == []

@@ -11,7 +11,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row};
 
 use super::sql::Value;
-use super::{now_ms, now_text, Entry, Event, NewRow, Registered, RowState, COLUMNS};
+use super::{now_text, Entry, Event, NewRow, Registered, RowState, COLUMNS};
 use crate::error::BatchError;
 
 const SCHEMA: &str = "
@@ -194,7 +194,7 @@ impl PgJournal {
         worker: &str,
         event: Event,
     ) -> Result<(), BatchError> {
-        let (sql, mut values) = super::sql::record(&event, "$", now_text(), now_ms());
+        let (sql, mut values) = super::sql::record(&event, "$", now_text(), 0, Some(DB_NOW_MS));
         let n = values.len();
         let sql = format!(
             "{sql} WHERE batch = ${} AND key = ${} AND lease_owner = ${}",

@@ -11,7 +11,15 @@ pub(crate) enum Value {
 
 /// `UPDATE sepay_batch_rows SET …` for `event` (without its WHERE clause) and the values of its
 /// placeholders, numbered from 1 with `mark` (`?` for SQLite, `$` for PostgreSQL).
-pub(crate) fn record(event: &Event, mark: &str, now: String, now_ms: i64) -> (String, Vec<Value>) {
+/// `clock`: the SQL expression of "now" in milliseconds when the store has one (PostgreSQL's,
+/// so lease times never mix the database's clock with a worker's), else `now_ms` is bound.
+pub(crate) fn record(
+    event: &Event,
+    mark: &str,
+    now: String,
+    now_ms: i64,
+    clock: Option<&str>,
+) -> (String, Vec<Value>) {
     let mut u = Update {
         mark,
         sets: Vec::new(),
@@ -73,10 +81,17 @@ pub(crate) fn record(event: &Event, mark: &str, now: String, now_ms: i64) -> (St
             u.set("api_code", Value::Text(api_code.clone()));
             // Released to every worker after `retry_after`.
             u.raw("lease_owner = NULL");
-            u.set(
-                "lease_until",
-                Value::Int(now_ms + retry_after.as_millis() as i64),
-            );
+            match clock {
+                Some(sql_now) => u.set_expr(
+                    "lease_until",
+                    sql_now,
+                    Value::Int(retry_after.as_millis() as i64),
+                ),
+                None => u.set(
+                    "lease_until",
+                    Value::Int(now_ms + retry_after.as_millis() as i64),
+                ),
+            }
         }
     }
     u.set("updated_at", Value::Text(Some(now)));
@@ -97,6 +112,15 @@ impl Update<'_> {
         self.values.push(v);
         self.sets
             .push(format!("{column} = {}{}", self.mark, self.values.len()));
+    }
+    /// `column = <expr> + <placeholder>`.
+    fn set_expr(&mut self, column: &str, expr: &str, v: Value) {
+        self.values.push(v);
+        self.sets.push(format!(
+            "{column} = {expr} + {}{}",
+            self.mark,
+            self.values.len()
+        ));
     }
     fn raw(&mut self, assignment: &str) {
         self.sets.push(assignment.to_string());

@@ -251,7 +251,7 @@ impl SqliteJournal {
     ) -> Result<(), BatchError> {
         let (batch, key, worker) = (batch.to_string(), key.to_string(), worker.to_string());
         self.with(move |c| {
-            let (sql, mut values) = super::sql::record(&event, "?", now_text(), now_ms());
+            let (sql, mut values) = super::sql::record(&event, "?", now_text(), now_ms(), None);
             let n = values.len();
             let sql = format!(
                 "{sql} WHERE batch = ?{} AND key = ?{} AND lease_owner = ?{}",
