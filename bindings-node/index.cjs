@@ -479,7 +479,7 @@ class Client {
   /**
    * @param {object} [options] clientId, clientSecret, environment ('sandbox' | 'production'),
    *   baseUrl, timeoutMs, connectTimeoutMs, callTimeoutMs, maxRetries, maxResponseBytes,
-   *   maxDownloadBytes, appInfo, accountChecks, accountCacheTtlMs, strictRules. Unset values fall
+   *   maxDownloadBytes, appInfo, accountChecks, accountCacheTtlMs, strictRules, maxInFlight. Unset values fall
    *   back to SEPAY_EINVOICE_CLIENT_ID / _CLIENT_SECRET / _ENV / _BASE_URL.
    */
   constructor(options = {}) {

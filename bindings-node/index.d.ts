@@ -77,6 +77,11 @@ export interface ClientOptions {
    * of warnings. Default `false`.
    */
   strictRules?: boolean
+  /**
+   * At most this many requests of this client on the wire at once, so at most this many
+   * connections (default 100); other calls and waits queue inside their own deadlines.
+   */
+  maxInFlight?: number
 }
 
 /** Options every async method accepts. */

@@ -32,7 +32,7 @@ export declare class NativeClient {
   /**
    * `options`: `{ clientId, clientSecret, environment, baseUrl, timeoutMs, connectTimeoutMs,
    * callTimeoutMs, maxRetries, maxResponseBytes, maxDownloadBytes, appInfo, accountChecks,
-   * accountCacheTtlMs, strictRules }`; unset values fall back to the environment.
+   * accountCacheTtlMs, strictRules, maxInFlight }`; unset values fall back to the environment.
    * `binding` names the binding in the User-Agent (`node/20.20.2`).
    */
   constructor(options?: any | undefined | null, binding?: string | undefined | null)

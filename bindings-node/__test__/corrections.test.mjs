@@ -242,6 +242,9 @@ test('bad option values are ValidationErrors naming the option', () => {
     [{ strictRules: 1 }, 'strict_rules'],
     [{ accountCacheTtlMs: -1 }, 'account_cache_ttl'],
     [{ accountCacheTtlMs: '5' }, 'account_cache_ttl'],
+    [{ maxInFlight: 0 }, 'max_in_flight'],
+    [{ maxInFlight: -1 }, 'max_in_flight'],
+    [{ maxInFlight: '8' }, 'max_in_flight'],
   ]) {
     assert.throws(
       () => new Client({ ...CREDENTIALS, baseUrl: mock.url, ...options }),

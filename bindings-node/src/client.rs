@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use crate::batch::{self, ProgressFn};
 use crate::conversion::{
-    adjustment_sent, create_request, create_request_sent, flush, job_input, list_invoices_params,
-    list_params, opt_bool, opt_bytes, opt_duration, opt_object, opt_string, opt_u32, out,
-    replacement_sent, status_out, wait_options, StatusFn,
+    adjustment_sent, create_request, create_request_sent, flush, job_input, json_out,
+    list_invoices_params, list_params, opt_bool, opt_bytes, opt_duration, opt_object, opt_string,
+    opt_u32, replacement_sent, status_out, wait_options, Json, StatusFn,
 };
 use crate::errors::{guard, to_js_error};
 use crate::logging::init_logging;
@@ -37,7 +37,7 @@ pub struct NativeFile {
 impl NativeClient {
     /// `options`: `{ clientId, clientSecret, environment, baseUrl, timeoutMs, connectTimeoutMs,
     /// callTimeoutMs, maxRetries, maxResponseBytes, maxDownloadBytes, appInfo, accountChecks,
-    /// accountCacheTtlMs, strictRules }`; unset values fall back to the environment.
+    /// accountCacheTtlMs, strictRules, maxInFlight }`; unset values fall back to the environment.
     /// `binding` names the binding in the User-Agent (`node/20.20.2`).
     #[napi(constructor)]
     pub fn new(options: Option<Value>, binding: Option<String>) -> napi::Result<Self> {
@@ -87,6 +87,9 @@ impl NativeClient {
             if let Some(on) = opt_bool(&m, "strictRules", "strict_rules")? {
                 b = b.strict_rules(on);
             }
+            if let Some(n) = opt_u32(&m, "maxInFlight", "max_in_flight")? {
+                b = b.max_in_flight(n as usize);
+            }
             Ok(NativeClient { inner: b.build()? })
         })
     }
@@ -102,9 +105,13 @@ impl NativeClient {
         &self,
         env: &'e Env,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
-        spawn(env, cancel, async move { out(&c.authenticate().await?) })
+        spawn(
+            env,
+            cancel,
+            async move { json_out(&c.authenticate().await?) },
+        )
     }
 
     #[napi(ts_return_type = "Promise<any>")]
@@ -113,11 +120,11 @@ impl NativeClient {
         env: &'e Env,
         params: Option<Value>,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
             let p = list_params(params)?;
-            out(&c.list_provider_accounts(&p).await?)
+            json_out(&c.list_provider_accounts(&p).await?)
         })
     }
 
@@ -127,10 +134,10 @@ impl NativeClient {
         env: &'e Env,
         id: String,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
-            out(&c.get_provider_account(&id).await?)
+            json_out(&c.get_provider_account(&id).await?)
         })
     }
 
@@ -141,13 +148,13 @@ impl NativeClient {
         request: Option<Value>,
         sent: Option<&SentReference>,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         // Built here, synchronously: the code is claimed in `sent` before the promise exists.
         let req = create_request_sent(request, sent);
         spawn(env, cancel, async move {
             let req = req?;
-            out(&c.create_invoice(&req).await?)
+            json_out(&c.create_invoice(&req).await?)
         })
     }
 
@@ -157,10 +164,10 @@ impl NativeClient {
         env: &'e Env,
         reference_code: String,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
-            out(&c.issue_invoice(&reference_code).await?)
+            json_out(&c.issue_invoice(&reference_code).await?)
         })
     }
 
@@ -188,14 +195,14 @@ impl NativeClient {
             StatusFn,
         >,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
             let job = job_input(job)?;
             let (o, sink) = wait_options(options, on_status)?;
             let r = c.wait_for_status(&job, o).await;
             flush(&sink).await;
-            out(&r?)
+            json_out(&r?)
         })
     }
 
@@ -210,7 +217,7 @@ impl NativeClient {
             StatusFn,
         >,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         let req = create_request_sent(request, sent);
         spawn(env, cancel, async move {
@@ -218,7 +225,7 @@ impl NativeClient {
             let (o, sink) = wait_options(options, on_status)?;
             let r = c.create_invoice_and_wait(&req, o).await;
             flush(&sink).await;
-            out(&r?)
+            json_out(&r?)
         })
     }
 
@@ -232,13 +239,13 @@ impl NativeClient {
             StatusFn,
         >,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
             let (o, sink) = wait_options(options, on_status)?;
             let r = c.issue_invoice_and_wait(&reference_code, o).await;
             flush(&sink).await;
-            out(&r?)
+            json_out(&r?)
         })
     }
 
@@ -250,13 +257,13 @@ impl NativeClient {
         request: Option<Value>,
         sent: Option<&SentReference>,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         // Built here, synchronously: the code is claimed in `sent` before the promise exists.
         let req = replacement_sent(original_invoice_reference_code, request, sent);
         spawn(env, cancel, async move {
             let req = req?;
-            out(&c.replace_invoice(&req).await?)
+            json_out(&c.replace_invoice(&req).await?)
         })
     }
 
@@ -269,7 +276,7 @@ impl NativeClient {
         request: Option<Value>,
         sent: Option<&SentReference>,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         let req = adjustment_sent(
             original_invoice_reference_code,
@@ -279,7 +286,7 @@ impl NativeClient {
         );
         spawn(env, cancel, async move {
             let req = req?;
-            out(&c.adjust_invoice(&req).await?)
+            json_out(&c.adjust_invoice(&req).await?)
         })
     }
 
@@ -296,7 +303,7 @@ impl NativeClient {
             StatusFn,
         >,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         let req = replacement_sent(original_invoice_reference_code, request, sent);
         spawn(env, cancel, async move {
@@ -304,7 +311,7 @@ impl NativeClient {
             let (o, sink) = wait_options(options, on_status)?;
             let r = c.replace_invoice_and_wait(&req, o).await;
             flush(&sink).await;
-            out(&r?)
+            json_out(&r?)
         })
     }
 
@@ -322,7 +329,7 @@ impl NativeClient {
             StatusFn,
         >,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         let req = adjustment_sent(
             original_invoice_reference_code,
@@ -335,7 +342,7 @@ impl NativeClient {
             let (o, sink) = wait_options(options, on_status)?;
             let r = c.adjust_invoice_and_wait(&req, o).await;
             flush(&sink).await;
-            out(&r?)
+            json_out(&r?)
         })
     }
 
@@ -346,11 +353,11 @@ impl NativeClient {
         env: &'e Env,
         request: Option<Value>,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
             let req = create_request(request)?;
-            out(&c.preflight(&req).await?)
+            json_out(&c.preflight(&req).await?)
         })
     }
 
@@ -360,10 +367,10 @@ impl NativeClient {
         env: &'e Env,
         reference_code: String,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
-            out(&c.get_invoice(&reference_code).await?)
+            json_out(&c.get_invoice(&reference_code).await?)
         })
     }
 
@@ -373,11 +380,11 @@ impl NativeClient {
         env: &'e Env,
         params: Option<Value>,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
             let p = list_invoices_params(params)?;
-            out(&c.list_invoices(&p).await?)
+            json_out(&c.list_invoices(&p).await?)
         })
     }
 
@@ -431,9 +438,9 @@ impl NativeClient {
         &self,
         env: &'e Env,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
-        spawn(env, cancel, async move { out(&c.get_usage().await?) })
+        spawn(env, cancel, async move { json_out(&c.get_usage().await?) })
     }
 
     /// Issues a batch (`sepay_einvoice_batch::run`). `rows`: `[{ key, request }]`; `options`:
@@ -541,13 +548,13 @@ impl InvoiceIterator {
         &self,
         env: &'e Env,
         cancel: Option<&CancelHandle>,
-    ) -> napi::Result<PromiseRaw<'e, Value>> {
+    ) -> napi::Result<PromiseRaw<'e, Json>> {
         let s = self.stream.clone();
         spawn(env, cancel, async move {
             let mut s = s.lock().await;
             match s.next_invoice().await {
-                None => Ok(Value::Null),
-                Some(r) => out(&r?),
+                None => Ok(Json::null()),
+                Some(r) => json_out(&r?),
             }
         })
     }

@@ -97,6 +97,17 @@ impl NativeCall {
     fn awaitable<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || awaitable(py, self.take()))
     }
+
+    /// Starts the call for `future` (made by the running loop); the result reaches it through
+    /// the loop's `deliveries`. Cancel the returned task when the awaiting task is cancelled.
+    #[cfg(unix)]
+    fn start(
+        &self,
+        future: Py<PyAny>,
+        deliveries: &Bound<'_, crate::deliver::Deliveries>,
+    ) -> crate::deliver::NativeTask {
+        crate::deliver::start(self.take(), future, deliveries.get())
+    }
 }
 
 /// The memory a Python `CreateInvoice` object keeps of the reference code it was sent with: the
@@ -184,7 +195,7 @@ impl Drop for NativeClient {
 impl NativeClient {
     /// Settings left `None` take the core's defaults, then the environment variables.
     #[new]
-    #[pyo3(signature = (client_id=None, client_secret=None, environment=None, base_url=None, timeout=None, max_retries=None, call_timeout=None, binding=None, max_response_bytes=None, max_download_bytes=None, account_checks=None, account_cache_ttl=None, strict_rules=None))]
+    #[pyo3(signature = (client_id=None, client_secret=None, environment=None, base_url=None, timeout=None, max_retries=None, call_timeout=None, binding=None, max_response_bytes=None, max_download_bytes=None, account_checks=None, account_cache_ttl=None, strict_rules=None, max_in_flight=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -201,6 +212,7 @@ impl NativeClient {
         account_checks: Arg<'_>,
         account_cache_ttl: Arg<'_>,
         strict_rules: Arg<'_>,
+        max_in_flight: Arg<'_>,
     ) -> PyResult<Self> {
         let built = (|| -> sepay_einvoice::Result<Self> {
             let mut b = Client::builder();
@@ -236,6 +248,9 @@ impl NativeClient {
             }
             if let Some(d) = conv::opt_secs(account_cache_ttl.as_ref(), "account_cache_ttl")? {
                 b = b.account_cache_ttl(d);
+            }
+            if let Some(n) = conv::opt_count(max_in_flight.as_ref(), "max_in_flight")? {
+                b = b.max_in_flight(n as usize);
             }
             if let Some(on) = conv::opt_bool(strict_rules.as_ref(), "strict_rules")? {
                 b = b.strict_rules(on);

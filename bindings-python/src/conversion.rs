@@ -204,8 +204,10 @@ pub fn wait_options(
 /// What an operation gives back to Python. Built without the GIL on a runtime thread and turned
 /// into Python objects (or the matching exception) once the GIL is held.
 pub enum Reply {
-    /// Canonical JSON of a model, decoded into dataclasses by the Python layer.
+    /// Canonical JSON of a model whose class is not registered, decoded by the Python layer.
     Json(String),
+    /// A model built as its registered Python class (see build.rs): `(Rust type name, value)`.
+    Model(&'static str, Value),
     /// No value (`delete_draft`, the end of an iteration).
     Nothing,
     /// A downloaded file: `(file_type, file_name, content)`.
@@ -220,6 +222,17 @@ pub enum Reply {
 
 impl Reply {
     pub fn json<T: serde::Serialize>(value: &T) -> Reply {
+        if let Some(name) =
+            crate::build::short_name::<T>().filter(|n| crate::build::is_registered(n))
+        {
+            return match serde_json::to_value(value) {
+                Ok(v) => Reply::Model(name, v),
+                Err(e) => Reply::Failed(Error::new(
+                    ErrorKind::Decode,
+                    format!("could not encode the result: {e}"),
+                )),
+            };
+        }
         match serde_json::to_string(value) {
             Ok(s) => Reply::Json(s),
             Err(e) => Reply::Failed(Error::new(
@@ -232,6 +245,7 @@ impl Reply {
     pub fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         match self {
             Reply::Json(s) => Ok(PyString::new(py, &s).into_any()),
+            Reply::Model(name, v) => crate::build::model(py, name, &v),
             Reply::Nothing => Ok(py.None().into_bound(py)),
             Reply::File(t, n, c) => Ok(PyTuple::new(
                 py,

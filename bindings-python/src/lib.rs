@@ -6,8 +6,11 @@
 //! `sepay_einvoice.testing`.
 
 mod batch;
+mod build;
 mod client;
 mod conversion;
+#[cfg(unix)]
+mod deliver;
 mod errors;
 mod logging;
 mod mock;
@@ -98,6 +101,7 @@ fn defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
         "account_cache_ttl",
         secs(sepay_einvoice::DEFAULT_ACCOUNT_CACHE_TTL),
     )?;
+    d.set_item("max_in_flight", sepay_einvoice::DEFAULT_MAX_IN_FLIGHT)?;
     d.set_item("wait_timeout", secs(sepay_einvoice::DEFAULT_WAIT_TIMEOUT))?;
     d.set_item("poll_interval", secs(sepay_einvoice::DEFAULT_POLL_INTERVAL))?;
     d.set_item(
@@ -135,6 +139,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeCall>()?;
     m.add_class::<client::NativeInvoiceStream>()?;
     m.add_class::<client::SentReference>()?;
+    #[cfg(unix)]
+    m.add_class::<deliver::Deliveries>()?;
+    #[cfg(unix)]
+    m.add_class::<deliver::NativeTask>()?;
     m.add_class::<mock::NativeMockServer>()?;
     for (name, id) in mock::accounts() {
         m.add(name, id)?;
@@ -147,5 +155,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(logging::log_directives, m)?)?;
     m.add_function(wrap_pyfunction!(runtime_pid, m)?)?;
     m.add_function(wrap_pyfunction!(drain, m)?)?;
+    m.add_function(wrap_pyfunction!(build::register_models, m)?)?;
+    m.add_function(wrap_pyfunction!(build::build_model, m)?)?;
     Ok(())
 }

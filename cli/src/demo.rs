@@ -204,7 +204,7 @@ async fn flow(url: &str, dir: &std::path::Path) -> Outcome {
                 lease: 60.0,
                 row_timeout: 60.0,
                 wait_timeout: 30.0,
-                poll_interval: 0.2,
+                poll_interval: Some(0.2),
                 results: Some(PathBuf::from(format!("{}.results.jsonl", input.display()))),
                 json: false,
             },

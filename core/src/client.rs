@@ -197,7 +197,11 @@ impl Client {
             adjustment_type: s.adjustment_type(),
         };
         let result = match self.inner.execute::<Accepted>(&call, deadline).await {
-            Ok(a) => Ok(accepted_job(s.kind.clone(), a, reference_code)),
+            Ok(a) => {
+                let job = accepted_job(s.kind.clone(), a, reference_code);
+                self.inner.job_timing.started(&job);
+                Ok(job)
+            }
             // The reference code is taken (documented code, or a 409 without one).
             Err(e)
                 if e.kind() == ErrorKind::Conflict
@@ -248,7 +252,11 @@ impl Client {
         let call = Call::post(&["v1", "invoices", "issue"])
             .json(&serde_json::json!({ "reference_code": reference_code }))?;
         match self.inner.execute::<Accepted>(&call, self.deadline()).await {
-            Ok(a) => Ok(accepted_job(JobKind::Issue, a, reference_code.into())),
+            Ok(a) => {
+                let job = accepted_job(JobKind::Issue, a, reference_code.into());
+                self.inner.job_timing.started(&job);
+                Ok(job)
+            }
             // An earlier attempt may have started the issuance; the API then refuses a second one.
             Err(e)
                 if matches!(e.kind(), ErrorKind::BadRequest | ErrorKind::Conflict)

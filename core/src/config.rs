@@ -97,10 +97,15 @@ pub(crate) struct Config {
     pub account_cache_ttl: Duration,
     /// Extendable rules' warnings are errors.
     pub strict_rules: bool,
+    /// Requests of this client on the wire at once, at most (so at most this many connections).
+    pub max_in_flight: usize,
 }
 
 /// How long a provider account read for the pre-send checks is reused (5 minutes).
 pub const DEFAULT_ACCOUNT_CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// Requests of one client on the wire at once, by default (the pool size of aiohttp and httpx).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 100;
 
 /// Builds a [`crate::Client`]. Unset credentials and settings fall back to the environment
 /// variables [`ENV_CLIENT_ID`], [`ENV_CLIENT_SECRET`], [`ENV_ENVIRONMENT`] and [`ENV_BASE_URL`].
@@ -126,6 +131,7 @@ pub struct ClientBuilder {
     no_account_checks: bool,
     account_cache_ttl: Option<Duration>,
     strict_rules: bool,
+    max_in_flight: Option<usize>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -157,6 +163,16 @@ impl ClientBuilder {
     /// and the API decides.
     pub fn account_checks(mut self, on: bool) -> Self {
         self.no_account_checks = !on;
+        self
+    }
+
+    /// At most this many requests of this client are on the wire at once (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`]), so it never opens more connections than that, however many
+    /// calls and waits run together: the others queue, inside their own deadlines. A call that
+    /// finds no free place before its deadline is a [`crate::ErrorKind::Timeout`] that sent
+    /// nothing. Zero is a validation error naming `max_in_flight`.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = Some(n);
         self
     }
 
@@ -309,6 +325,7 @@ impl ClientBuilder {
         for (field, n) in [
             ("max_response_bytes", self.max_response_bytes),
             ("max_download_bytes", self.max_download_bytes),
+            ("max_in_flight", self.max_in_flight),
         ] {
             if n == Some(0) {
                 return Err(Error::validation(field, "must be greater than zero"));
@@ -353,6 +370,7 @@ impl ClientBuilder {
             account_checks: !self.no_account_checks,
             account_cache_ttl: self.account_cache_ttl.unwrap_or(DEFAULT_ACCOUNT_CACHE_TTL),
             strict_rules: self.strict_rules,
+            max_in_flight: self.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT),
         })
     }
 }

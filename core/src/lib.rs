@@ -63,6 +63,7 @@ mod clock;
 mod config;
 mod corrections;
 mod error;
+mod job_timing;
 pub mod model;
 mod paginate;
 mod preflight;
@@ -81,8 +82,9 @@ pub use auth::TokenInfo;
 pub use client::{Client, FILE_NOT_READY};
 pub use config::{
     ClientBuilder, Environment, DEFAULT_ACCOUNT_CACHE_TTL, DEFAULT_CALL_TIMEOUT,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ENVIRONMENT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ENV_ENVIRONMENT,
 };
 pub use corrections::{ADJUST_PATH, REPLACE_PATH};
 pub use error::{Attempt, Error, ErrorKind, Result};

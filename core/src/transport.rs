@@ -239,6 +239,10 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) tokens: TokenCache,
     pub(crate) accounts: crate::account::AccountCache,
+    /// One permit per request on the wire ([`crate::ClientBuilder::max_in_flight`]).
+    slots: tokio::sync::Semaphore,
+    /// How long this client's jobs stay pending, learned by its waits.
+    pub(crate) job_timing: Arc<crate::job_timing::JobTiming>,
     /// When the API last answered 429: no request of this client starts before this instant,
     /// so concurrent calls back off together instead of each spending its own retries.
     calm_until: std::sync::Mutex<Option<Instant>>,
@@ -273,6 +277,7 @@ impl Inner {
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(config.max_in_flight)
             .tcp_nodelay(true)
             // The API never redirects; a redirect is reported, never followed (it would carry
             // the token and the request body to another host).
@@ -282,11 +287,14 @@ impl Inner {
                 Error::new(ErrorKind::Connection, format!("could not set up HTTP: {e}"))
                     .with_source(e)
             })?;
+        let slots = tokio::sync::Semaphore::new(config.max_in_flight);
         Ok(Inner {
             config,
             http,
             tokens: TokenCache::default(),
             accounts: crate::account::AccountCache::default(),
+            job_timing: Arc::default(),
+            slots,
             calm_until: std::sync::Mutex::new(None),
         })
     }
@@ -344,6 +352,24 @@ impl Inner {
                 })?),
                 Auth::Basic => None,
             };
+            // A place on the wire, waited for inside the call's deadline; held for this
+            // attempt only (not across back-offs).
+            let Ok(Ok(_slot)) = tokio::time::timeout_at(deadline, self.slots.acquire()).await
+            else {
+                let earlier = history.iter().any(|a| a.ambiguous);
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "no request slot free within the call deadline ({} requests of this client in flight)",
+                        self.config.max_in_flight
+                    ),
+                )
+                .with_ambiguous(earlier)
+                .with_call(&method, &path)
+                .with_elapsed(started.elapsed())
+                .with_history(history));
+            };
+            let remaining = deadline.saturating_duration_since(Instant::now());
             let budget = self.config.attempt_timeout.min(remaining);
             let attempt_started = Instant::now();
             let outcome = tokio::time::timeout(budget, self.send(call, token.as_deref())).await;

@@ -20,10 +20,17 @@ pub type StatusCallback = Arc<dyn Fn(&JobStatus) + Send + Sync>;
 pub struct WaitOptions {
     /// Give up after this long with [`ErrorKind::WaitTimeout`] (default 120 s).
     pub timeout: Duration,
-    /// First pause between polls (default 2 s, the API's advice).
+    /// First pause between polls (default 2 s, the API's advice). With [`WaitOptions::adaptive`]
+    /// it is the schedule of a wait that has nothing learned to go by.
     pub poll_interval: Duration,
     /// Longest pause between polls; intervals grow ×1.5 up to it (default 5 s).
     pub max_poll_interval: Duration,
+    /// Poll when the job is likely done, as learned from this client's earlier jobs (the
+    /// default; see the README's "Waiting for a job"): a job this client started is not polled
+    /// at once, and is seen done at most 10 % after it is. Setting the intervals
+    /// ([`WaitOptions::poll_intervals`], or `from_parts` with a `poll_interval`) turns it off:
+    /// the wait then polls at once and every interval, growing ×1.5.
+    pub adaptive: bool,
     /// Called with every status seen, Pending included.
     pub on_status: Option<StatusCallback>,
 }
@@ -41,6 +48,7 @@ impl Default for WaitOptions {
             timeout: DEFAULT_WAIT_TIMEOUT,
             poll_interval: DEFAULT_POLL_INTERVAL,
             max_poll_interval: DEFAULT_MAX_POLL_INTERVAL,
+            adaptive: true,
             on_status: None,
         }
     }
@@ -52,6 +60,7 @@ impl fmt::Debug for WaitOptions {
             .field("timeout", &self.timeout)
             .field("poll_interval", &self.poll_interval)
             .field("max_poll_interval", &self.max_poll_interval)
+            .field("adaptive", &self.adaptive)
             .field("on_status", &self.on_status.as_ref().map(|_| "<callback>"))
             .finish()
     }
@@ -63,10 +72,11 @@ impl WaitOptions {
         self.timeout = d;
         self
     }
-    /// Sets the first and the longest pause between polls.
+    /// Sets the first and the longest pause between polls (and turns the learned schedule off).
     pub fn poll_intervals(mut self, first: Duration, max: Duration) -> Self {
         self.poll_interval = first;
         self.max_poll_interval = max;
+        self.adaptive = false;
         self
     }
     /// Options from the settings a caller gave (`None` = the default), the way every language
@@ -84,6 +94,7 @@ impl WaitOptions {
         }
         if let Some(p) = poll_interval {
             o.poll_interval = p;
+            o.adaptive = false;
         }
         o.max_poll_interval = match max_poll_interval {
             Some(m) => m,
@@ -128,6 +139,12 @@ fn next_pause(interval: Duration, remaining: Duration) -> Duration {
     let pause = crate::clock::scale(interval, jitter);
     let latest = remaining.saturating_sub(FINAL_POLL_RESERVE.min(remaining / 4));
     pause.min(latest)
+}
+
+/// How long from now until the final-poll point of a wait ending at `deadline`.
+fn final_poll_in(deadline: Instant) -> Duration {
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    remaining.saturating_sub(FINAL_POLL_RESERVE.min(remaining / 4))
 }
 
 /// Whether a failed poll leaves the wait going: a status check is a GET, so a dropped
@@ -178,7 +195,29 @@ impl Client {
         let mut interval = options.poll_interval;
         let mut last: Option<JobStatus> = None;
         let mut last_error: Option<Error> = None;
+        let mut plan = options.adaptive.then(|| {
+            self.inner
+                .job_timing
+                .plan(job, options.poll_interval, options.max_poll_interval)
+        });
         loop {
+            if let Some(plan) = plan.as_mut() {
+                // Sleep until the planned poll, re-planning when this client learns something,
+                // never past the final-poll point.
+                loop {
+                    let now = Instant::now();
+                    let at = plan
+                        .next_poll()
+                        .min(crate::clock::after(now, final_poll_in(deadline)));
+                    if at <= now {
+                        break;
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at) => break,
+                        _ = plan.learned_changed() => {}
+                    }
+                }
+            }
             let poll_deadline = deadline.min(crate::clock::after(
                 Instant::now(),
                 self.inner.config.call_timeout,
@@ -191,7 +230,10 @@ impl Client {
                     }
                     match status.state {
                         JobState::Success => {
-                            return self.finish_success(job, status, deadline).await
+                            if let Some(plan) = plan.as_mut() {
+                                plan.saw_done();
+                            }
+                            return self.finish_success(job, status, deadline).await;
                         }
                         JobState::Failed => {
                             let msg = status
@@ -202,6 +244,9 @@ impl Client {
                                 .with_job(job.clone(), Some(status)));
                         }
                         _ => {
+                            if let Some(plan) = plan.as_mut() {
+                                plan.saw_pending();
+                            }
                             if let Ok(mut l) = last_seen.lock() {
                                 *l = Some(status.clone());
                             }
@@ -211,6 +256,9 @@ impl Client {
                 }
                 Err(e) if transient(&e) => {
                     tracing::debug!(error = %e, "poll failed; still waiting");
+                    if let Some(plan) = plan.as_mut() {
+                        plan.saw_nothing();
+                    }
                     last_error = Some(e);
                 }
                 Err(e) => return Err(e),
@@ -225,8 +273,10 @@ impl Client {
                     .with_job(job.clone(), last)
                     .with_elapsed(started.elapsed()));
             }
-            tokio::time::sleep(next_pause(interval, remaining)).await;
-            interval = crate::clock::scale(interval, 1.5).min(options.max_poll_interval);
+            if plan.is_none() {
+                tokio::time::sleep(next_pause(interval, remaining)).await;
+                interval = crate::clock::scale(interval, 1.5).min(options.max_poll_interval);
+            }
         }
     }
 

@@ -6,29 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use sepay_einvoice::{Buyer, CreateInvoice, LineItem, TaxRate};
+use sepay_einvoice::CreateInvoice;
 use serde_json::json;
-use support::{builder, control, fault, mock};
-
-const MATBAO: &str = "0aea3134-da40-11f0-aef4-52c7e9b4f41b";
-
-fn draft() -> CreateInvoice {
-    // A past date with its own year's series: valid whatever today's date is.
-    CreateInvoice {
-        provider_account_id: MATBAO.into(),
-        template_code: "1".into(),
-        invoice_series: "C26TSE".into(),
-        issued_date: "2026-01-26 08:00:00".into(),
-        is_draft: true,
-        buyer: Buyer {
-            name: Some("ABC".into()),
-            tax_code: Some("0100233488".into()),
-            ..Default::default()
-        },
-        items: vec![LineItem::new("A", 1.into(), 100_000.into()).with_tax_rate(TaxRate::Ten)],
-        ..Default::default()
-    }
-}
+use support::{builder, control, draft, fault, mock};
 
 async fn account_reads(url: &str) -> u64 {
     let stats = control(url, "stats").await;

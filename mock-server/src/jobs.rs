@@ -33,9 +33,18 @@ fn notes_have(notes: Option<&str>, tag: &str) -> bool {
 }
 
 impl Store {
-    fn push_job(&mut self, job: Job) {
+    fn push_job(&mut self, mut job: Job) {
         let seq = self.next_job_seq;
         self.next_job_seq += 1;
+        job.seq = seq;
+        // Acceptance times never go backwards in the queue (two handlers may have read the
+        // clock in one order and taken the lock in the other).
+        if let Some((last, _)) = self.due_queue.back() {
+            job.created = job.created.max(*last);
+        }
+        if job.trigger != Trigger::Stuck {
+            self.due_queue.push_back((job.created, seq));
+        }
         self.pending.insert(seq, job.tracking_code.clone());
         self.jobs.insert(job.tracking_code.clone(), job);
     }
@@ -58,6 +67,7 @@ impl Store {
             .insert(inv.reference_code.clone(), tracking_code.clone());
         self.push_job(Job {
             tracking_code: tracking_code.clone(),
+            seq: 0,
             kind: JobKind::Create,
             reference_code: inv.reference_code.clone(),
             created: now,
@@ -90,6 +100,7 @@ impl Store {
         let tracking_code = Uuid::new_v4().to_string();
         self.push_job(Job {
             tracking_code: tracking_code.clone(),
+            seq: 0,
             kind: JobKind::Issue,
             reference_code: reference_code.to_string(),
             created: now,
@@ -103,23 +114,14 @@ impl Store {
         tracking_code
     }
 
-    /// Completes every pending job whose pending time has passed.
+    /// Completes every pending job whose pending time has passed: O(jobs completed).
     pub fn resolve_due(&mut self, now: Instant) {
-        if self.pending.is_empty() {
-            return;
-        }
         let wait = self.cfg.pending_time;
-        let due: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, tc)| {
-                self.jobs.get(*tc).is_some_and(|j| {
-                    j.trigger != Trigger::Stuck && now.saturating_duration_since(j.created) >= wait
-                })
-            })
-            .map(|(seq, _)| *seq)
-            .collect();
-        for seq in due {
+        while let Some(&(created, seq)) = self.due_queue.front() {
+            if now.saturating_duration_since(created) < wait {
+                break;
+            }
+            self.due_queue.pop_front();
             self.finish(seq);
         }
     }
@@ -135,14 +137,9 @@ impl Store {
             return;
         }
         if job.polls >= needed {
-            let seq = self
-                .pending
-                .iter()
-                .find(|(_, tc)| tc.as_str() == tracking_code)
-                .map(|(s, _)| *s);
-            if let Some(seq) = seq {
-                self.finish(seq);
-            }
+            // Its entry in `due_queue` is skipped when it reaches the front.
+            let seq = job.seq;
+            self.finish(seq);
         } else {
             job.polls += 1;
         }

@@ -533,6 +533,8 @@ pub struct Job {
     pub kind: JobKind,
     /// The invoice it concerns.
     pub reference_code: String,
+    /// Its place in the order of acceptance (the key of [`crate::state::Store::pending`]).
+    pub seq: u64,
     /// When it was accepted.
     pub created: Instant,
     /// Check-endpoint polls answered so far.

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use crate::model::{Account, Invoice, Item, Template};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -216,6 +216,7 @@ impl Store {
             next_seq: 1,
             jobs: HashMap::new(),
             pending: BTreeMap::new(),
+            due_queue: VecDeque::new(),
             next_job_seq: 1,
             reserved_refs: HashMap::new(),
             numbers: HashMap::new(),

@@ -1,6 +1,6 @@
 //! All mutable state of a running mock, behind plain mutexes that are never held across `.await`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -92,6 +92,11 @@ pub struct Store {
     pub jobs: HashMap<String, Job>,
     /// Pending jobs in creation order: job seq → tracking code.
     pub pending: BTreeMap<u64, String>,
+    /// Pending jobs that complete by time, in creation order: (accepted at, job seq). Every job
+    /// waits the same pending time, so the due ones are always at the front and resolving them
+    /// costs O(1) per request however many jobs are pending. A seq already finished (by a poll)
+    /// is skipped when it reaches the front.
+    pub due_queue: VecDeque<(Instant, u64)>,
     /// Next job seq.
     pub next_job_seq: u64,
     /// Reference codes held by a pending create job.

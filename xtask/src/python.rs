@@ -242,6 +242,41 @@ fn decoder(m: &Model, s: &Struct, f: &Field) -> String {
     }
 }
 
+/// A field's entry in `_decode_spec`: how the native layer reads it, case for case the same as
+/// [`decoder`] (bindings-python/src/build.rs interprets the codes).
+fn spec_entry(m: &Model, s: &Struct, f: &Field) -> String {
+    let request = s.role == Role::Request;
+    let quoted = |t: &str| format!("\"{t}\"");
+    let (code, arg) = match &f.ty {
+        Ty::String if f.nullable => ("str?", "None".to_string()),
+        Ty::String if f.required && f.default.is_none() && !request => ("str!", "None".into()),
+        Ty::String | Ty::IssuedDate => ("str", "None".into()),
+        Ty::Decimal if f.nullable || request => ("dec?", "None".into()),
+        Ty::Decimal => ("dec0", "None".into()),
+        Ty::Date => ("date", "None".into()),
+        Ty::Integer if f.nullable || request => ("int?", "None".into()),
+        Ty::Integer => ("int0", "None".into()),
+        Ty::Bool => {
+            let default = match f.default.as_ref().and_then(|d| d.as_bool()) {
+                Some(true) => "True",
+                _ => "False",
+            };
+            ("bool", default.into())
+        }
+        Ty::Enum(e) if is_int_enum(m, e) => ("enumi", e.clone()),
+        Ty::Enum(e) if request || f.nullable => ("enum", e.clone()),
+        Ty::Enum(e) => ("enum0", e.clone()),
+        Ty::Struct(t) if f.nullable => ("obj?", quoted(t)),
+        Ty::Struct(t) => ("obj", quoted(t)),
+        Ty::Array(inner) => match inner.as_ref() {
+            Ty::Struct(t) => ("list:obj", quoted(t)),
+            Ty::String => ("list:str", "None".into()),
+            _ => ("list", "None".into()),
+        },
+    };
+    format!("(\"{}\", \"{}\", \"{code}\", {arg})", f.python(), f.wire)
+}
+
 fn emit_struct(out: &mut String, m: &Model, s: &Struct) -> Result<(), String> {
     let mixin = MIXINS.iter().find(|(n, _)| *n == s.name).map(|(_, x)| *x);
     let bases = match mixin {
@@ -291,9 +326,7 @@ fn emit_struct(out: &mut String, m: &Model, s: &Struct) -> Result<(), String> {
         .filter(|f| f.python() != f.wire)
         .map(|f| format!("\"{}\": \"{}\"", f.python(), f.wire))
         .collect();
-    if !masked.is_empty() || !renamed.is_empty() {
-        out.push('\n');
-    }
+    out.push('\n');
     if !masked.is_empty() {
         // A one-element tuple needs its trailing comma.
         let comma = if masked.len() == 1 { "," } else { "" };
@@ -302,6 +335,12 @@ fn emit_struct(out: &mut String, m: &Model, s: &Struct) -> Result<(), String> {
     if !renamed.is_empty() {
         let _ = writeln!(out, "    _wire_names = {{{}}}", renamed.join(", "));
     }
+    // Read by the native layer, which builds results without decoding JSON text in Python.
+    out.push_str("    _decode_spec = (\n");
+    for f in &s.fields {
+        let _ = writeln!(out, "        {},", spec_entry(m, s, f));
+    }
+    out.push_str("    )\n");
     let _ = writeln!(
         out,
         "\n    @classmethod\n    def _from_json(cls, data: Mapping[str, Any]) -> {}:\n        return cls(",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import weakref
 from types import TracebackType
 from typing import (
     Any,
@@ -26,6 +27,7 @@ from typing import (
     Union,
 )
 
+from . import _models as _models_module
 from . import _native
 from ._native import NativeCall, NativeInvoiceStream, SentReference
 from ._models import (
@@ -65,6 +67,15 @@ JobLike = Union[Job, Mapping[str, Any]]
 #: The core's defaults for every setting left ``None``.
 DEFAULTS: Mapping[str, Any] = dict(_native.DEFAULTS)
 
+# Results of these classes are built by the native layer, without JSON text.
+_native.register_models(
+    {
+        name: cls
+        for name, cls in vars(_models_module).items()
+        if isinstance(cls, type) and "_decode_spec" in vars(cls)
+    }
+)
+
 _C = TypeVar("_C", bound="_BaseClient")
 _T = TypeVar("_T")
 
@@ -102,7 +113,18 @@ class _Op(Generic[_T]):
 
 
 def _json(cls: Any) -> Callable[[Any], Any]:
-    return lambda text: cls._from_json(_loads(text))
+    """The decoder of a native answer: registered classes arrive built (see ``_native``'s
+    ``register_models``), anything else as JSON text."""
+
+    def decode(answer: Any) -> Any:
+        if isinstance(answer, str):
+            return cls._from_json(_loads(answer))
+        return answer
+
+    return decode
+
+
+_invoice = _json(Invoice)
 
 
 def _file(answer: Any) -> InvoiceFile:
@@ -118,6 +140,31 @@ def totals(request: CreateInvoiceLike) -> Totals:
     """Previews line amounts, tax and total of a create request locally (no request is sent),
     with the same rules the API applies."""
     return Totals._from_json(_loads(_native.totals(_request(request))))
+
+
+_LOOP_DELIVERIES: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Optional[_native.Deliveries]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _deliveries(loop: asyncio.AbstractEventLoop) -> Optional[_native.Deliveries]:
+    """The loop's results queue (one per event loop, watched by the loop itself), or ``None``
+    where the loop cannot watch a socket (Windows' proactor loop) or the platform has none."""
+    try:
+        return _LOOP_DELIVERIES[loop]
+    except KeyError:
+        pass
+    deliveries: Optional[_native.Deliveries] = None
+    make = getattr(_native, "Deliveries", None)
+    if make is not None:
+        made = make()
+        try:
+            loop.add_reader(made.fileno(), made.drain)
+            deliveries = made
+        except NotImplementedError:
+            pass
+    _LOOP_DELIVERIES[loop] = deliveries
+    return deliveries
 
 
 class _BaseClient:
@@ -140,6 +187,7 @@ class _BaseClient:
         account_checks: bool = True,
         account_cache_ttl: Optional[float] = None,
         strict_rules: bool = False,
+        max_in_flight: Optional[int] = None,
     ) -> None:
         """Settings left as ``None`` fall back to ``SEPAY_EINVOICE_CLIENT_ID``,
         ``SEPAY_EINVOICE_CLIENT_SECRET``, ``SEPAY_EINVOICE_ENV`` (``sandbox``/``production``) and
@@ -152,6 +200,8 @@ class _BaseClient:
         account before sending it (active, template/series pair, approval date), reading the
         account at most once per ``account_cache_ttl`` seconds (300); ``strict_rules`` turns the
         warnings of rules whose legal basis may be extended (the 8 % VAT window) into errors.
+        ``max_in_flight`` (100) caps the requests this client has on the wire at once, and so its
+        connections: further calls and waits queue, inside their own deadlines.
         Raises ``ValidationError`` for a missing or bad setting."""
         _native.reset_log_cache()
         self._native = _native.NativeClient(
@@ -168,6 +218,7 @@ class _BaseClient:
             account_checks=account_checks,
             account_cache_ttl=account_cache_ttl,
             strict_rules=strict_rules,
+            max_in_flight=max_in_flight,
         )
 
     @classmethod
@@ -630,7 +681,7 @@ class Client(_BaseClient):
             text = stream.next()
             if text is None:
                 return
-            yield Invoice._from_json(_loads(text))
+            yield _invoice(text)
 
     def download_invoice(
         self, reference_code: str, type: Union[FileType, str] = FileType.PDF
@@ -775,7 +826,18 @@ class AsyncClient(_BaseClient):
     """
 
     async def _run(self, op: _Op[_T]) -> _T:
-        return op.decode(await op.call.awaitable())
+        loop = asyncio.get_running_loop()
+        deliveries = _deliveries(loop)
+        if deliveries is None:
+            return op.decode(await op.call.awaitable())
+        future: asyncio.Future[Any] = loop.create_future()
+        task = op.call.start(future, deliveries)
+        try:
+            answer = await future
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        return op.decode(answer)
 
     def _deliver(self, on_status: Optional[StatusCallback]) -> Optional[Callable[[str], None]]:
         # Called from a runtime thread: the status is handed to the event loop.
@@ -990,7 +1052,7 @@ class AsyncClient(_BaseClient):
             text = await stream.anext()
             if text is None:
                 return
-            yield Invoice._from_json(_loads(text))
+            yield _invoice(text)
 
     async def download_invoice(
         self, reference_code: str, type: Union[FileType, str] = FileType.PDF

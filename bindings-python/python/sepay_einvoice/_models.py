@@ -198,6 +198,17 @@ class Buyer(_Model):
 
     _masked = ("tax_code", "email", "phone", "national_id")
     _wire_names = {"buyer_type": "type"}
+    _decode_spec = (
+        ("name", "name", "str?", None),
+        ("legal_name", "legal_name", "str?", None),
+        ("tax_code", "tax_code", "str?", None),
+        ("address", "address", "str?", None),
+        ("email", "email", "str?", None),
+        ("phone", "phone", "str?", None),
+        ("buyer_code", "buyer_code", "str?", None),
+        ("national_id", "national_id", "str?", None),
+        ("buyer_type", "type", "enum", BuyerType),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Buyer:
@@ -242,6 +253,21 @@ class LineItem(_Model):
     before_discount_and_tax_amount: Optional[Money] = None
     #: Line amount (older API pages; still sent when given).
     amount: Optional[Money] = None
+
+    _decode_spec = (
+        ("item_name", "item_name", "str", None),
+        ("quantity", "quantity", "dec?", None),
+        ("unit_price", "unit_price", "dec?", None),
+        ("tax_rate", "tax_rate", "enumi", TaxRate),
+        ("line_type", "line_type", "enumi", LineType),
+        ("unit", "unit", "str?", None),
+        ("item_code", "item_code", "str?", None),
+        ("line_number", "line_number", "int?", None),
+        ("discount_tax", "discount_tax", "dec?", None),
+        ("discount_amount", "discount_amount", "dec?", None),
+        ("before_discount_and_tax_amount", "before_discount_and_tax_amount", "dec?", None),
+        ("amount", "amount", "dec?", None),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> LineItem:
@@ -300,6 +326,23 @@ class CreateInvoice(_CreateInvoiceMixin, _Model):
     #: Seller's store name (older API pages; sent when given).
     seller_store_name: Optional[str] = None
 
+    _decode_spec = (
+        ("provider_account_id", "provider_account_id", "str", None),
+        ("template_code", "template_code", "str", None),
+        ("invoice_series", "invoice_series", "str", None),
+        ("issued_date", "issued_date", "str", None),
+        ("buyer", "buyer", "obj", "Buyer"),
+        ("items", "items", "list:obj", "LineItem"),
+        ("is_draft", "is_draft", "bool", False),
+        ("currency", "currency", "enum", Currency),
+        ("payment_method", "payment_method", "enum", PaymentMethod),
+        ("notes", "notes", "str?", None),
+        ("total_amount", "total_amount", "dec?", None),
+        ("reference_code", "reference_code", "str?", None),
+        ("seller_store_code", "seller_store_code", "str?", None),
+        ("seller_store_name", "seller_store_name", "str?", None),
+    )
+
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> CreateInvoice:
         return cls(
@@ -348,6 +391,21 @@ class InvoiceItem(_Model):
     discount_amount: Optional[Decimal] = None
     #: Discount percentage, when the line had one.
     discount_tax: Optional[Decimal] = None
+
+    _decode_spec = (
+        ("line_number", "line_number", "int?", None),
+        ("line_type", "line_type", "enumi", LineType),
+        ("item_code", "item_code", "str?", None),
+        ("item_name", "item_name", "str?", None),
+        ("unit", "unit", "str?", None),
+        ("quantity", "quantity", "dec?", None),
+        ("unit_price", "unit_price", "dec?", None),
+        ("total_amount", "total_amount", "dec?", None),
+        ("tax_rate", "tax_rate", "dec?", None),
+        ("tax_amount", "tax_amount", "dec?", None),
+        ("discount_amount", "discount_amount", "dec?", None),
+        ("discount_tax", "discount_tax", "dec?", None),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> InvoiceItem:
@@ -425,6 +483,33 @@ class Invoice(_Model):
     #: field name inferred).
     adjusted_by: List[str] = field(default_factory=list)
 
+    _decode_spec = (
+        ("reference_code", "reference_code", "str!", None),
+        ("status", "status", "enum0", InvoiceStatus),
+        ("invoice_number", "invoice_number", "str?", None),
+        ("issued_date", "issued_date", "date", None),
+        ("pdf_url", "pdf_url", "str?", None),
+        ("xml_url", "xml_url", "str?", None),
+        ("buyer", "buyer", "obj?", "Buyer"),
+        ("total_before_tax", "total_before_tax", "dec?", None),
+        ("tax_amount", "tax_amount", "dec?", None),
+        ("total_amount", "total_amount", "dec?", None),
+        ("notes", "notes", "str?", None),
+        ("source", "source", "enum", Source),
+        ("invoice_series", "invoice_series", "str?", None),
+        ("template_code", "template_code", "str?", None),
+        ("currency", "currency", "enum", Currency),
+        ("document_type", "document_type", "int?", None),
+        ("tax_authority_code", "tax_authority_code", "str?", None),
+        ("provider_status", "provider_status", "str?", None),
+        ("payment_method", "payment_method", "enum", PaymentMethod),
+        ("items", "items", "list:obj", "InvoiceItem"),
+        ("original_invoice_reference_code", "original_invoice_reference_code", "str?", None),
+        ("adjustment_type", "adjustment_type", "enum", AdjustmentType),
+        ("replaced_by", "replaced_by", "str?", None),
+        ("adjusted_by", "adjusted_by", "list:str", None),
+    )
+
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Invoice:
         return cls(
@@ -466,6 +551,12 @@ class InvoiceTemplate(_Model):
     #: Display label.
     invoice_label: Optional[str] = None
 
+    _decode_spec = (
+        ("template_code", "template_code", "str!", None),
+        ("invoice_series", "invoice_series", "str!", None),
+        ("invoice_label", "invoice_label", "str?", None),
+    )
+
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> InvoiceTemplate:
         return cls(
@@ -492,6 +583,14 @@ class Job(_JobMixin, _Model):
     #: The API's message when the job was accepted.
     message: Optional[str] = None
 
+    _decode_spec = (
+        ("kind", "kind", "enum0", JobKind),
+        ("reference_code", "reference_code", "str!", None),
+        ("tracking_code", "tracking_code", "str?", None),
+        ("tracking_url", "tracking_url", "str?", None),
+        ("message", "message", "str?", None),
+    )
+
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Job:
         return cls(
@@ -517,6 +616,12 @@ class JobStatus(_JobStatusMixin, _Model):
     invoice: Optional[Invoice] = None
 
     _wire_names = {"state": "status"}
+    _decode_spec = (
+        ("state", "status", "enum0", JobState),
+        ("message", "message", "str?", None),
+        ("reference_code", "reference_code", "str?", None),
+        ("invoice", "invoice", "obj?", "Invoice"),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> JobStatus:
@@ -538,6 +643,12 @@ class LineTotal(_Model):
     amount: Decimal
     #: VAT on the line.
     tax_amount: Decimal
+
+    _decode_spec = (
+        ("line_number", "line_number", "int0", None),
+        ("amount", "amount", "dec0", None),
+        ("tax_amount", "tax_amount", "dec0", None),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> LineTotal:
@@ -562,6 +673,14 @@ class Paging(_Model):
     current_page: int = 0
     #: Number of pages.
     page_count: int = 0
+
+    _decode_spec = (
+        ("per_page", "per_page", "int0", None),
+        ("total", "total", "int0", None),
+        ("has_more", "has_more", "bool", False),
+        ("current_page", "current_page", "int0", None),
+        ("page_count", "page_count", "int0", None),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Paging:
@@ -590,6 +709,14 @@ class Problem(_Model):
     #: The rule's legal or documentary source (``Circular 78/2021 Art. 4``).
     source: Optional[str] = None
 
+    _decode_spec = (
+        ("field", "field", "str!", None),
+        ("severity", "severity", "enum0", Severity),
+        ("rule", "rule", "str!", None),
+        ("message", "message", "str!", None),
+        ("source", "source", "str?", None),
+    )
+
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Problem:
         return cls(
@@ -608,6 +735,10 @@ class Preflight(_PreflightMixin, _Model):
     #: The problems, errors before warnings, each group in the order found: the field rules,
     #: then the dated rules, then the provider account's.
     problems: List[Problem]
+
+    _decode_spec = (
+        ("problems", "problems", "list:obj", "Problem"),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Preflight:
@@ -629,6 +760,13 @@ class ProviderAccount(_Model):
     #: Date the tax authority approved the registration; invoices dated earlier are rejected.
     #: Always ``None`` in sandbox.
     tax_authority_approved_date: Optional[_dt.date] = None
+
+    _decode_spec = (
+        ("id", "id", "str!", None),
+        ("provider", "provider", "str", None),
+        ("active", "active", "bool", False),
+        ("tax_authority_approved_date", "tax_authority_approved_date", "date", None),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> ProviderAccount:
@@ -655,6 +793,14 @@ class ProviderAccountDetail(_Model):
     #: Templates and series usable with this account.
     templates: List[InvoiceTemplate] = field(default_factory=list)
 
+    _decode_spec = (
+        ("id", "id", "str!", None),
+        ("provider", "provider", "str", None),
+        ("active", "active", "bool", False),
+        ("tax_authority_approved_date", "tax_authority_approved_date", "date", None),
+        ("templates", "templates", "list:obj", "InvoiceTemplate"),
+    )
+
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> ProviderAccountDetail:
         return cls(
@@ -674,6 +820,11 @@ class TokenInfo(_Model):
     token_type: str
     #: Seconds the token was valid for when issued.
     expires_in: int
+
+    _decode_spec = (
+        ("token_type", "token_type", "str!", None),
+        ("expires_in", "expires_in", "int0", None),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> TokenInfo:
@@ -696,6 +847,13 @@ class Totals(_Model):
     #: The request's ``total_amount`` when given (the API uses it as-is), else the rounded sum.
     total_amount: Decimal
 
+    _decode_spec = (
+        ("lines", "lines", "list:obj", "LineTotal"),
+        ("total_before_tax", "total_before_tax", "dec0", None),
+        ("tax_amount", "tax_amount", "dec0", None),
+        ("total_amount", "total_amount", "dec0", None),
+    )
+
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Totals:
         return cls(
@@ -712,6 +870,10 @@ class Usage(_Model):
 
     #: Issuances left in the current package.
     quota_remaining: int
+
+    _decode_spec = (
+        ("quota_remaining", "quota_remaining", "int0", None),
+    )
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> Usage:

@@ -1,5 +1,6 @@
 """Private native module (PyO3). Values cross as canonical JSON strings; use the public API."""
 
+import asyncio
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
 
 from typing_extensions import Self, final
@@ -9,16 +10,20 @@ __all__ = [
     "ACCOUNT_MATBAO",
     "ACCOUNT_MIFI",
     "DEFAULTS",
+    "Deliveries",
     "NativeCall",
     "NativeClient",
     "NativeInvoiceStream",
     "NativeMockServer",
+    "NativeTask",
     "SentReference",
     "__version__",
     "canonical_job",
     "drain",
     "log_directives",
     "mask",
+    "build_model",
+    "register_models",
     "reset_log_cache",
     "runtime_pid",
     "totals",
@@ -35,6 +40,17 @@ _Answer = Union[str, None, Tuple[str, str, bytes]]
 class NativeCall:
     def wait(self) -> _Answer: ...
     def awaitable(self) -> Awaitable[_Answer]: ...
+    def start(self, future: asyncio.Future[Any], deliveries: Deliveries) -> NativeTask: ...
+
+@final
+class Deliveries:
+    def __new__(cls) -> Self: ...
+    def fileno(self) -> int: ...
+    def drain(self) -> None: ...
+
+@final
+class NativeTask:
+    def cancel(self) -> None: ...
 
 _OnStatus = Optional[Callable[[str], Any]]
 
@@ -55,6 +71,7 @@ class NativeClient:
         account_checks: Optional[bool] = None,
         account_cache_ttl: Optional[float] = None,
         strict_rules: Optional[bool] = None,
+        max_in_flight: Optional[int] = None,
     ) -> Self: ...
     def authenticate(self) -> NativeCall: ...
     def list_provider_accounts(
@@ -217,3 +234,5 @@ def reset_log_cache() -> None: ...
 def log_directives(spec: Optional[str] = None) -> Tuple[List[Tuple[str, int]], List[str]]: ...
 def runtime_pid() -> int: ...
 def drain(timeout: float = 2.0) -> None: ...
+def register_models(classes: Dict[str, type]) -> None: ...
+def build_model(name: str, text: str) -> Any: ...

@@ -103,9 +103,10 @@ pub struct RunArgs {
     /// Longest wait for one create job.
     #[arg(long, default_value_t = 120.0, value_name = "SECS")]
     pub wait_timeout: f64,
-    /// First pause between a job's status polls (the API advises 2 s); later ones grow to 2.5×.
-    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
-    pub poll_interval: f64,
+    /// First pause between a job's status polls, later ones growing to 2.5× [default: polls
+    /// when jobs are likely done, learned from the batch's own jobs].
+    #[arg(long, value_name = "SECS")]
+    pub poll_interval: Option<f64>,
     /// The results file: one line per row; JSON Lines, or CSV when PATH ends in .csv
     /// [default: <FILE>.results.jsonl].
     #[arg(long, value_name = "PATH")]
@@ -124,10 +125,11 @@ impl RunArgs {
         }
         o.lease = seconds("lease", self.lease)?;
         o.row_timeout = seconds("row-timeout", self.row_timeout)?;
-        let poll = seconds("poll-interval", self.poll_interval)?;
-        o.wait = WaitOptions::default()
-            .timeout(seconds("wait-timeout", self.wait_timeout)?)
-            .poll_intervals(poll, poll.mul_f64(2.5));
+        o.wait = WaitOptions::default().timeout(seconds("wait-timeout", self.wait_timeout)?);
+        if let Some(p) = self.poll_interval {
+            let poll = seconds("poll-interval", p)?;
+            o.wait = o.wait.poll_intervals(poll, poll.mul_f64(2.5));
+        }
         Ok(o)
     }
 }

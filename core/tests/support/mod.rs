@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use sepay_einvoice::{Client, ClientBuilder, RetryPolicy, WaitOptions};
+use sepay_einvoice::{
+    Buyer, Client, ClientBuilder, CreateInvoice, LineItem, RetryPolicy, TaxRate, WaitOptions,
+};
 use sepay_einvoice_mock::{MockConfig, MockServer};
 use serde_json::Value;
 
@@ -103,4 +105,25 @@ pub async fn invoices_with(url: &str, reference: &str) -> Vec<Value> {
         .filter(|i| i["reference_code"] == reference)
         .cloned()
         .collect()
+}
+
+/// The mock's Mat Bao provider account.
+pub const MATBAO: &str = "0aea3134-da40-11f0-aef4-52c7e9b4f41b";
+
+/// A one-line draft on a past date with its own year's series: valid whatever today's date is.
+pub fn draft() -> CreateInvoice {
+    CreateInvoice {
+        provider_account_id: MATBAO.into(),
+        template_code: "1".into(),
+        invoice_series: "C26TSE".into(),
+        issued_date: "2026-01-26 08:00:00".into(),
+        is_draft: true,
+        buyer: Buyer {
+            name: Some("ABC".into()),
+            tax_code: Some("0100233488".into()),
+            ..Default::default()
+        },
+        items: vec![LineItem::new("A", 1.into(), 100_000.into()).with_tax_rate(TaxRate::Ten)],
+        ..Default::default()
+    }
 }
