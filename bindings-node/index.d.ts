@@ -94,7 +94,11 @@ export interface CallOptions {
 export interface WaitOptions extends CallOptions {
   /** Give up with a WaitTimeoutError after this long (default 120 000 ms). */
   timeoutMs?: number
-  /** First pause between polls (default 2 000 ms); pauses grow ×1.5 up to `maxPollIntervalMs`. */
+  /**
+   * Poll at once, then every `pollIntervalMs`, growing ×1.5 up to `maxPollIntervalMs`. When not
+   * given (the default) the client polls when the job is likely done, learned from its own
+   * earlier jobs (see the README's "Waiting for jobs"); without anything learned: 2 000 ms.
+   */
   pollIntervalMs?: number
   /** Longest pause between polls (default 5 000 ms). */
   maxPollIntervalMs?: number
@@ -165,7 +169,7 @@ export interface BatchRunOptions extends CallOptions {
   rowTimeoutMs?: number
   /** How long each create job is waited for (default 120 000 ms). */
   waitTimeoutMs?: number
-  /** First pause between polls of a job (default 2 000 ms). */
+  /** First pause between polls of a job (default: when jobs are likely done, as learned). */
   pollIntervalMs?: number
   /** This worker's name in the journal's leases (default: host, process id and a random tag). */
   worker?: string

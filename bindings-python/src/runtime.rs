@@ -58,26 +58,36 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 
 /// Runs `fut` to completion on the runtime from a Python thread: the GIL is released while it
 /// waits, and every 50 ms the GIL is taken briefly to run signal handlers, so Ctrl-C raises
-/// `KeyboardInterrupt` promptly. Returning that error drops `fut`, which cancels the request.
+/// `KeyboardInterrupt` promptly. Returning that error aborts the task, which drops `fut` and
+/// cancels the request.
+///
+/// The future runs on a runtime thread, where its I/O is woken: the calling thread is woken once,
+/// when the answer is there (driving the future here would cost a cross-thread wake-up per I/O
+/// event).
 pub fn block_on<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
 where
-    F: Future + Send,
-    F::Output: Send,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
 {
-    let rt = runtime();
-    py.detach(|| {
-        rt.block_on(async move {
-            let mut fut = std::pin::pin!(fut);
-            loop {
-                tokio::select! {
-                    biased;
-                    out = &mut fut => return Ok(out),
-                    _ = tokio::time::sleep(SIGNAL_CHECK) => {
-                        Python::attach(|py| py.check_signals())?;
-                    }
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let task = runtime().spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    py.detach(move || loop {
+        match rx.recv_timeout(SIGNAL_CHECK) {
+            Ok(out) => return Ok(out),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(e) = Python::attach(|py| py.check_signals()) {
+                    task.abort();
+                    return Err(e);
                 }
             }
-        })
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "the call ended without an answer (its task was stopped)",
+                ))
+            }
+        }
     })
 }
 

@@ -3,11 +3,12 @@
 //!
 //! - A job this client just started is never done at once: its first poll is not immediate.
 //! - One wait at a time per job kind *scouts*: it polls from [`FIRST_POLL_FLOOR`] in steps of
-//!   10 % of the time since acceptance (at least [`MIN_PAUSE`]), so the poll that first sees the
-//!   job done bounds its pending time within 10 %. That time is learned.
+//!   8 % of the time since acceptance (at least [`MIN_PAUSE`]), so the poll that first sees the
+//!   job done bounds its pending time within 8 %. That time is learned.
 //! - Every other wait of that kind polls first just after the learned time, then in the same
-//!   short steps. Until something is learned it follows the API's advice (2 s, then ×1.5) and
-//!   moves its first poll forward as soon as a scout learns.
+//!   short steps. While a scout that started no later is at work (up to [`SCOUT_TRUST`]), it
+//!   does not poll on its own: the scout's answer comes first. With no scout, it follows the
+//!   API's advice (2 s, then ×1.5), and it takes the scout's place when the scout gave up.
 //! - A learned time older than [`RESCOUT_AFTER`] is measured again by one scout that starts
 //!   below it, so a client notices jobs getting faster; a wait that finds its job slower than
 //!   learned measures the new time with its short steps and teaches it.
@@ -24,19 +25,23 @@ use tokio::time::Instant;
 
 use crate::model::Job;
 
-/// The first poll of a job this client started, when nothing is learned yet, is not sooner.
-pub const FIRST_POLL_FLOOR: Duration = Duration::from_millis(500);
+/// The first poll of a job this client started, when nothing is learned yet, is not sooner: half
+/// the 2 s the API's documentation advises before the first check.
+pub const FIRST_POLL_FLOOR: Duration = Duration::from_secs(1);
 /// Shortest pause between two polls of one job.
 pub const MIN_PAUSE: Duration = Duration::from_millis(100);
 /// How long a learned pending time is trusted before one wait measures it again.
 pub const RESCOUT_AFTER: Duration = Duration::from_secs(60);
-/// Short steps are this fraction of the time since acceptance: a job is seen done at most 10 %
+/// How long other waits leave the polling to a scout before polling on their own (a scout whose
+/// job is stuck must not hold them back).
+pub const SCOUT_TRUST: Duration = Duration::from_secs(15);
+/// Short steps are this fraction of the time since acceptance: a job is seen done at most 8 %
 /// (or [`MIN_PAUSE`]) after it is.
-const STEP: f64 = 0.1;
+const STEP: f64 = 0.08;
 /// A re-measuring scout starts this far below the learned time.
 const RESCOUT_START: f64 = 0.8;
 /// Other jobs poll first this much after the learned time (jobs of one kind vary a little).
-const MARGIN: f64 = 0.03;
+const MARGIN: f64 = 0.01;
 const MARGIN_MIN: Duration = Duration::from_millis(10);
 /// Past this multiple of the learned time a job is unusual: back to the API's schedule.
 const SHORT_STEPS_UNTIL: f64 = 3.0;
@@ -57,16 +62,28 @@ struct Started {
     order: VecDeque<String>,
 }
 
+/// What the waits of one job kind share (and are told about when it changes).
+#[derive(Clone, Copy, Debug, Default)]
+struct Shared {
+    learned: Option<Learned>,
+    /// When the job of the scout at work was accepted.
+    scout_since: Option<Instant>,
+}
+
+impl Shared {
+    fn stale(&self) -> bool {
+        self.learned.is_none_or(|l| l.at.elapsed() >= RESCOUT_AFTER)
+    }
+}
+
 struct Kind {
-    learned: watch::Sender<Option<Learned>>,
-    scouting: bool,
+    shared: watch::Sender<Shared>,
 }
 
 impl Default for Kind {
     fn default() -> Self {
         Kind {
-            learned: watch::Sender::new(None),
-            scouting: false,
+            shared: watch::Sender::new(Shared::default()),
         }
     }
 }
@@ -122,20 +139,24 @@ impl JobTiming {
         let accepted = self.accepted_at(job);
         let mut kinds = lock(&self.kinds);
         let entry = kinds.entry(kind.clone()).or_default();
-        let learned = *entry.learned.borrow();
-        let stale = learned.is_none_or(|l| l.at.elapsed() >= RESCOUT_AFTER);
-        let scout = accepted.is_some() && stale && !entry.scouting;
-        if scout {
-            entry.scouting = true;
-        }
+        let shared = *entry.shared.borrow();
+        let scout = match accepted {
+            Some(at) if shared.stale() && shared.scout_since.is_none() => {
+                entry.shared.send_modify(|s| s.scout_since = Some(at));
+                true
+            }
+            _ => false,
+        };
         PollPlan {
             timing: self.clone(),
             kind,
             origin: accepted.unwrap_or_else(Instant::now),
             known_origin: accepted.is_some(),
             scout,
-            scout_start: learned.map(|l| crate::clock::scale(l.pending, RESCOUT_START)),
-            learned: entry.learned.subscribe(),
+            scout_start: shared
+                .learned
+                .map(|l| crate::clock::scale(l.pending, RESCOUT_START)),
+            shared: entry.shared.subscribe(),
             polls: 0,
             last_poll: None,
             last_pending: None,
@@ -152,17 +173,36 @@ impl JobTiming {
                 pending_ms = pending.as_millis() as u64,
                 "learned how long jobs stay pending"
             );
-            k.learned.send_replace(Some(Learned {
-                pending,
-                at: Instant::now(),
-            }));
+            k.shared.send_modify(|s| {
+                s.learned = Some(Learned {
+                    pending,
+                    at: Instant::now(),
+                })
+            });
         }
     }
 
     fn end_scouting(&self, kind: &str) {
-        if let Some(k) = lock(&self.kinds).get_mut(kind) {
-            k.scouting = false;
+        if let Some(k) = lock(&self.kinds).get(kind) {
+            k.shared.send_modify(|s| s.scout_since = None);
         }
+    }
+
+    /// Makes a wait of `kind` whose job was accepted at `origin` the scout, when none is at
+    /// work and nothing fresh is learned.
+    fn claim_scouting(&self, kind: &str, origin: Instant) -> bool {
+        let kinds = lock(&self.kinds);
+        let Some(k) = kinds.get(kind) else {
+            return false;
+        };
+        let free = {
+            let s = k.shared.borrow();
+            s.stale() && s.scout_since.is_none()
+        };
+        if free {
+            k.shared.send_modify(|s| s.scout_since = Some(origin));
+        }
+        free
     }
 }
 
@@ -175,7 +215,7 @@ pub(crate) struct PollPlan {
     known_origin: bool,
     scout: bool,
     scout_start: Option<Duration>,
-    learned: watch::Receiver<Option<Learned>>,
+    shared: watch::Receiver<Shared>,
     polls: u32,
     last_poll: Option<Instant>,
     /// Time since `origin` of the last poll that saw the job pending.
@@ -195,7 +235,8 @@ impl Drop for PollPlan {
 impl PollPlan {
     /// When the next poll should happen, given what is known now.
     pub(crate) fn next_poll(&self) -> Instant {
-        let learned = self.learned.borrow().map(|l| l.pending);
+        let shared = *self.shared.borrow();
+        let learned = shared.learned.map(|l| l.pending);
         let Some(last) = self.last_poll else {
             if !self.known_origin {
                 return Instant::now();
@@ -204,7 +245,16 @@ impl PollPlan {
                 self.scout_start
                     .map_or(FIRST_POLL_FLOOR, |s| s.max(MIN_PAUSE))
             } else {
-                learned.map_or(self.fallback, just_after)
+                match (learned, shared.scout_since) {
+                    (Some(l), _) => just_after(l),
+                    // A scout whose job is no younger than this one answers first.
+                    (None, Some(since)) if since <= self.origin => {
+                        let trusted_until = crate::clock::after(since, SCOUT_TRUST);
+                        self.fallback
+                            .max(trusted_until.saturating_duration_since(self.origin))
+                    }
+                    (None, _) => self.fallback,
+                }
             };
             return crate::clock::after(self.origin, first);
         };
@@ -231,11 +281,15 @@ impl PollPlan {
         crate::clock::after(last, pause.min(self.longest))
     }
 
-    /// Resolves when something new is learned (the next poll may then come sooner).
+    /// Resolves when something new is learned or a scout stops (the next poll may then come
+    /// sooner); a wait left without a scout takes its place.
     pub(crate) async fn learned_changed(&mut self) {
-        if self.learned.changed().await.is_err() {
+        if self.shared.changed().await.is_err() {
             // The sender lives as long as the client: never here in practice; never busy-loop.
             std::future::pending::<()>().await
+        }
+        if !self.scout && self.known_origin {
+            self.scout = self.timing.claim_scouting(&self.kind, self.origin);
         }
     }
 
@@ -272,7 +326,7 @@ impl PollPlan {
             }
             // Done at the first poll: an upper bound, worth keeping only from a scout (which
             // polled early on purpose).
-            None => self.scout,
+            None => self.scout && self.polls == 0,
         };
         if tight {
             self.timing.learn(&self.kind, done);
@@ -308,9 +362,38 @@ mod tests {
         let now = Instant::now();
         let scout = t.plan(&a, Duration::from_secs(2), Duration::from_secs(5));
         let other = t.plan(&b, Duration::from_secs(2), Duration::from_secs(5));
-        assert_eq!(ms(scout.next_poll() - now), 500);
-        // Nothing learned yet: the API's advice.
-        assert_eq!(ms(other.next_poll() - now), 2000);
+        assert_eq!(ms(scout.next_poll() - now), 1000);
+        // The scout answers first: the other wait polls on its own only if the scout is still
+        // at work after SCOUT_TRUST.
+        assert_eq!(ms(other.next_poll() - now), 15_000);
+        // A job accepted before the scout's does not wait for it: the API's advice.
+        drop((scout, other));
+        let (c, d) = (job("c"), job("d"));
+        t.started(&c);
+        tokio::time::advance(Duration::from_millis(300)).await;
+        t.started(&d);
+        let scout = t.plan(&d, Duration::from_secs(2), Duration::from_secs(5));
+        let older = t.plan(&c, Duration::from_secs(2), Duration::from_secs(5));
+        assert!(scout.scout && !older.scout);
+        assert_eq!(ms(older.next_poll() - now), 2000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_takes_the_place_of_a_scout_that_gave_up() {
+        let t = Arc::new(JobTiming::default());
+        let (a, b) = (job("a"), job("b"));
+        t.started(&a);
+        t.started(&b);
+        let start = Instant::now();
+        let scout = t.plan(&a, Duration::from_secs(2), Duration::from_secs(5));
+        let mut other = t.plan(&b, Duration::from_secs(2), Duration::from_secs(5));
+        assert!(!other.scout);
+        drop(scout); // cancelled, timed out or failed: nothing learned
+        tokio::time::timeout(Duration::from_millis(1), other.learned_changed())
+            .await
+            .expect("the other wait is told");
+        assert!(other.scout);
+        assert_eq!(ms(other.next_poll() - start), 1000);
     }
 
     #[tokio::test(start_paused = true)]
@@ -322,19 +405,19 @@ mod tests {
         let start = Instant::now();
         let mut scout = t.plan(&a, Duration::from_secs(2), Duration::from_secs(5));
         let mut other = t.plan(&b, Duration::from_secs(2), Duration::from_secs(5));
-        // The scout steps 0.5 s, then +10 % (at least 100 ms) until the job is done at ~1 s.
+        // The scout steps 1 s, then +8 % (at least 100 ms) until the job is done at 1.5 s.
         let mut polls = 0;
         loop {
             tokio::time::sleep_until(scout.next_poll()).await;
             polls += 1;
-            if Instant::now() - start >= Duration::from_millis(1000) {
+            if Instant::now() - start >= Duration::from_millis(1500) {
                 scout.saw_done();
                 break;
             }
             scout.saw_pending();
         }
         let seen = Instant::now() - start;
-        assert!(seen <= Duration::from_millis(1100), "seen at {seen:?}");
+        assert!(seen <= Duration::from_millis(1620), "seen at {seen:?}");
         assert!(polls <= 7, "{polls} polls");
         // The other wait hears it and polls just after the learned time.
         tokio::time::timeout(Duration::from_millis(1), other.learned_changed())
@@ -457,7 +540,7 @@ mod tests {
         fn learned_for_test(&self, kind: &str) -> Option<Duration> {
             lock(&self.kinds)
                 .get(kind)
-                .and_then(|k| k.learned.borrow().map(|l| l.pending))
+                .and_then(|k| k.shared.borrow().learned.map(|l| l.pending))
         }
     }
 }

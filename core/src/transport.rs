@@ -353,9 +353,12 @@ impl Inner {
                 Auth::Basic => None,
             };
             // A place on the wire, waited for inside the call's deadline; held for this
-            // attempt only (not across back-offs).
-            let Ok(Ok(_slot)) = tokio::time::timeout_at(deadline, self.slots.acquire()).await
-            else {
+            // attempt only (not across back-offs). A free one is taken without a timer.
+            let slot = match self.slots.try_acquire() {
+                Ok(p) => Ok(Ok(p)),
+                Err(_) => tokio::time::timeout_at(deadline, self.slots.acquire()).await,
+            };
+            let Ok(Ok(_slot)) = slot else {
                 let earlier = history.iter().any(|a| a.ambiguous);
                 return Err(Error::new(
                     ErrorKind::Timeout,
@@ -751,7 +754,17 @@ fn decode<T: DeserializeOwned>(raw: &RawResponse) -> std::result::Result<T, Deco
                 .with_request_id(raw.request_id.clone()),
         )
     };
-    // The outcome first: a refusal is judged by its code, whatever shape `data` has.
+    // The usual answer, read once: `success` not false and `data` of the expected shape.
+    if let Ok(Envelope {
+        success: None | Some(true),
+        data: Some(data),
+        ..
+    }) = serde_json::from_slice::<Envelope<T>>(&raw.body)
+    {
+        return Ok(data);
+    }
+    // Anything else is read with care. The outcome first: a refusal is judged by its code,
+    // whatever shape `data` has.
     if let Ok(head) = serde_json::from_slice::<EnvelopeHead>(&raw.body) {
         if head.success == Some(serde_json::Value::Bool(false)) {
             let err = head.error.unwrap_or_default();

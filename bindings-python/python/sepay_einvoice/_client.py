@@ -8,7 +8,6 @@ core's default (``sepay_einvoice.DEFAULTS`` lists them).
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import weakref
 from types import TracebackType
@@ -22,10 +21,14 @@ from typing import (
     List,
     Mapping,
     Optional,
+    TYPE_CHECKING,
     Type,
     TypeVar,
     Union,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 from . import _models as _models_module
 from . import _native
@@ -154,6 +157,8 @@ def _deliveries(loop: asyncio.AbstractEventLoop) -> Optional[_native.Deliveries]
         return _LOOP_DELIVERIES[loop]
     except KeyError:
         pass
+    except TypeError:  # a loop that cannot be weakly referenced: the fallback
+        return None
     deliveries: Optional[_native.Deliveries] = None
     make = getattr(_native, "Deliveries", None)
     if make is not None:
@@ -549,8 +554,10 @@ class Client(_BaseClient):
     ) -> Invoice:
         """Polls until the job succeeds (returning the invoice); raises ``InvoiceFailedError`` or
         ``WaitTimeoutError`` (whose ``job`` resumes the wait). Ctrl-C interrupts it. Defaults:
-        ``timeout`` 120 s, ``poll_interval`` 2 s growing to ``max_poll_interval`` 5 s (raised to
-        ``poll_interval`` when that is longer and no maximum is given)."""
+        ``timeout`` 120 s; without ``poll_interval`` the client polls when the job is likely done,
+        as learned from its earlier jobs (pauses at most ``max_poll_interval``, 5 s); with it,
+        at once and then every ``poll_interval`` growing ×1.5 to ``max_poll_interval`` (raised
+        to ``poll_interval`` when that is longer and no maximum is given)."""
         return self._run(
             self._wait_for_status(job, timeout, poll_interval, max_poll_interval, on_status)
         )
@@ -826,6 +833,10 @@ class AsyncClient(_BaseClient):
     """
 
     async def _run(self, op: _Op[_T]) -> _T:
+        # asyncio is imported where it is used: the package imports without it (it costs a
+        # third of a cold import), and a running loop has imported it already.
+        import asyncio
+
         loop = asyncio.get_running_loop()
         deliveries = _deliveries(loop)
         if deliveries is None:
@@ -844,6 +855,8 @@ class AsyncClient(_BaseClient):
         direct = super()._deliver(on_status)
         if direct is None:
             return None
+        import asyncio
+
         loop = asyncio.get_running_loop()
         deliver = direct
 
@@ -859,6 +872,8 @@ class AsyncClient(_BaseClient):
         direct = super()._deliver_progress(on_progress)
         if direct is None:
             return None
+        import asyncio
+
         loop = asyncio.get_running_loop()
         deliver = direct
 
