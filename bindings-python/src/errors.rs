@@ -110,6 +110,16 @@ pub fn panic_to_pyerr(py: Python<'_>, payload: &(dyn Any + Send)) -> PyErr {
     )
 }
 
+/// A `SePayError` for a call the SDK cannot run where it was made (kind `Internal`).
+pub fn misuse_to_pyerr(py: Python<'_>, text: &str) -> PyErr {
+    build(
+        py,
+        "SePayError",
+        text.to_string(),
+        json!({ "kind": "Internal", "message": text, "attempts": 0 }),
+    )
+}
+
 /// Runs `f`, turning a panic into a `SePayError`.
 pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {

@@ -69,6 +69,16 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        // A callback of the SDK's (on_status, on_progress) runs on a runtime thread: waiting
+        // there for another task of the same runtime could wait forever.
+        return Err(crate::errors::misuse_to_pyerr(
+            py,
+            "a blocking Client call cannot run inside an SDK callback (on_status and \
+             on_progress run on the SDK's own threads): make the call after the wait returns, \
+             or use AsyncClient",
+        ));
+    }
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let task = runtime().spawn(async move {
         let _ = tx.send(fut.await);

@@ -267,9 +267,10 @@ def test_sepay_einvoice_log_env_turns_logging_on(fresh_mock: Mock) -> None:
     assert CLIENT_SECRET not in out.stderr
 
 
-def test_a_panic_in_rust_surfaces_as_sepay_error(fresh_mock: Mock) -> None:
-    """Calling the blocking client from inside a blocking wait's callback would start a runtime
-    inside a runtime: tokio panics, and the binding turns that into a SePayError."""
+def test_a_blocking_call_inside_a_callback_is_a_sepay_error(fresh_mock: Mock) -> None:
+    """Calling the blocking client from inside a blocking wait's callback (which runs on the
+    SDK's runtime) would wait on that runtime from one of its own threads: refused with a
+    SePayError that says so, never a hang."""
     client = make_client(fresh_mock)
     caught: List[BaseException] = []
 
@@ -283,7 +284,7 @@ def test_a_panic_in_rust_surfaces_as_sepay_error(fresh_mock: Mock) -> None:
     client.wait_for_status(job, poll_interval=0.1, on_status=on_status)
     assert caught
     assert all(type(e) is se.SePayError for e in caught), caught
-    assert "internal error" in str(caught[0])
+    assert "cannot run inside an SDK callback" in str(caught[0])
 
 
 def test_closed_client_raises(fresh_mock: Mock) -> None:
