@@ -60,7 +60,7 @@ impl Client {
         options: WaitOptions,
     ) -> Result<Invoice> {
         options.check()?;
-        let job = self.replace_invoice(req).await?;
+        let job = Box::pin(self.replace_invoice(req)).await?;
         self.wait_for_status(&job, options).await
     }
 
@@ -71,7 +71,7 @@ impl Client {
         options: WaitOptions,
     ) -> Result<Invoice> {
         options.check()?;
-        let job = self.adjust_invoice(req).await?;
+        let job = Box::pin(self.adjust_invoice(req)).await?;
         self.wait_for_status(&job, options).await
     }
 }

@@ -222,7 +222,9 @@ impl Client {
                 Instant::now(),
                 self.inner.config.call_timeout,
             ));
-            match self.check_status_until(job, poll_deadline).await {
+            // Boxed, here and below: a wait spends its life asleep, and its state should not
+            // carry the room of an HTTP exchange all along (10,000 waits at once).
+            match Box::pin(self.check_status_until(job, poll_deadline)).await {
                 Ok(status) => {
                     tracing::debug!(state = %status.state, reference_code = job.reference_code, "job status");
                     if let Some(cb) = &options.on_status {
@@ -233,7 +235,7 @@ impl Client {
                             if let Some(plan) = plan.as_mut() {
                                 plan.saw_done();
                             }
-                            return self.finish_success(job, status, deadline).await;
+                            return Box::pin(self.finish_success(job, status, deadline)).await;
                         }
                         JobState::Failed => {
                             let msg = status
@@ -309,7 +311,7 @@ impl Client {
         options: WaitOptions,
     ) -> Result<Invoice> {
         options.check()?;
-        let job = self.create_invoice(req).await?;
+        let job = Box::pin(self.create_invoice(req)).await?;
         // The invoice exists from here on: every error names it (see `wait_for_status`).
         self.wait_for_status(&job, options).await
     }
@@ -321,7 +323,7 @@ impl Client {
         options: WaitOptions,
     ) -> Result<Invoice> {
         options.check()?;
-        let job = self.issue_invoice(reference_code).await?;
+        let job = Box::pin(self.issue_invoice(reference_code)).await?;
         self.wait_for_status(&job, options).await
     }
 }
