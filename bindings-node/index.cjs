@@ -434,14 +434,23 @@ function rejectOnThrow(fn) {
  * Runs `fn(cancelHandle)` with `signal` bridged to the addon's cancel handle.
  * Rejections become SePayError subclasses; an aborted signal rejects with AbortError.
  */
-async function call(signal, fn) {
+function call(signal, fn) {
   if (signal == null) {
+    // The common case without an async frame: one promise per call on the main thread.
+    let pending
     try {
-      return await fn(null)
+      pending = fn(null)
     } catch (e) {
-      throw convertError(e, null)
+      return Promise.reject(convertError(e, null))
     }
+    return Promise.resolve(pending).then(undefined, (e) => {
+      throw convertError(e, null)
+    })
   }
+  return callWithSignal(signal, fn)
+}
+
+async function callWithSignal(signal, fn) {
   if (signal.aborted) throw abortError(signal)
   const handle = new native.CancelHandle()
   const onAbort = () => handle.cancel()
