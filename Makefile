@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
 SHELL := /bin/bash
-.PHONY: dist test-install demo test generate test-rust test-python test-node soak bench bench-mock bench-client bench-python bench-node bench-batch clean
+.PHONY: dist test-install demo test generate test-rust test-python test-node soak bench bench-quick bench-smoke bench-mock bench-batch clean
 
 demo:
 	bash scripts/demo.sh
@@ -27,19 +27,21 @@ test-node:
 soak:
 	bash tests/soak/run.sh full
 
-bench: bench-mock bench-client bench-python bench-node bench-batch
+# Every client against its peers on one release mock (docs/PERFORMANCE.md): bench/results/latest.json,
+# latest.md and w*.png, and the generated tables of docs/PERFORMANCE.md. bench-quick: the same at a
+# smaller size (about 4.5 min after the release builds); bench-smoke: a tiny run on the debug builds
+# `make test` made, into target/bench/smoke/ (proves the harness works; no numbers to keep).
+bench:
+	bash bench/run.sh full
+
+bench-quick:
+	bash bench/run.sh quick
+
+bench-smoke:
+	bash bench/run.sh smoke
 
 bench-mock:
 	bash bench/mock_rps.sh
-
-bench-client:
-	bash bench/client_rust.sh
-
-bench-python:
-	bash bench/client_python.sh
-
-bench-node:
-	bash bench/client_node.sh
 
 bench-batch:
 	bash bench/batch.sh

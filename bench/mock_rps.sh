@@ -1,31 +1,28 @@
 #!/usr/bin/env bash
-# Throughput of the mock server: wrk against GET /v1/invoices/{ref} with a Bearer token.
+# Throughput of the mock server alone: wrk against GET /v1/invoices/{ref} with a Bearer token.
+# (`make bench` measures the same with wrk next to every client, in bench/results/latest.json.)
 #
 #   bench/mock_rps.sh            # writes bench/results/mock-rps.txt
 #
-# Env: CARGO_TARGET_DIR (where the release binary is built), DURATION (default 10s),
-# THREADS (2), CONNECTIONS (64).
+# Env: DURATION (default 10s), THREADS (2), CONNECTIONS (64). The release binary is built where
+# scripts/env.sh puts it: $CARGO_TARGET_DIR/$CARGO_BUILD_TARGET/release/.
 set -euo pipefail
+source "$(dirname "$0")/../scripts/env.sh"
+source "$ROOT/bench/lib.sh"
+cd "$ROOT"
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/bench/results/mock-rps.txt"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 DURATION="${DURATION:-10s}"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 
-if ! command -v wrk >/dev/null 2>&1; then
-    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-        echo "installing wrk…" >&2
-        apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null 2>&1; } || true
-    fi
-fi
-command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+ensure_wrk
 command -v curl >/dev/null 2>&1 || { echo "curl is not installed" >&2; exit 1; }
 
 echo "building the mock (release)…" >&2
-cargo build --release --quiet -p sepay-einvoice-mock --manifest-path "$ROOT/Cargo.toml"
-BIN="$TARGET_DIR/release/sepay-einvoice-mock"
+cargo build --release --quiet -p sepay-einvoice-mock
+BIN="$CARGO_TARGET_DIR/$CARGO_BUILD_TARGET/release/sepay-einvoice-mock"
+[ -x "$BIN" ] || { echo "the release mock is not at $BIN" >&2; exit 1; }
 
 LOG="$(mktemp)"
 "$BIN" --port 0 >"$LOG" 2>&1 &
@@ -40,10 +37,12 @@ trap cleanup EXIT
 URL=""
 for _ in $(seq 1 100); do
     URL="$(head -n1 "$LOG" 2>/dev/null || true)"
-    [ -n "$URL" ] && break
+    case "$URL" in http*) break ;; esac
+    URL=""
+    kill -0 "$PID" 2>/dev/null || break
     sleep 0.1
 done
-[ -n "$URL" ] || { echo "the mock did not print its URL" >&2; exit 1; }
+[ -n "$URL" ] || { echo "the mock did not start: $(cat "$LOG")" >&2; exit 1; }
 
 json_field() { # json_field NAME < body : the first string value of "NAME"
     sed -nE "s/.*\"$1\":\"([^\"]*)\".*/\1/p"
