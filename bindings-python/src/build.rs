@@ -247,9 +247,14 @@ fn direct<'py>(
     let c = cached(py)?;
     let dict = PyDict::new(py);
     for f in &spec.fields {
-        let raw = map
-            .get(&f.wire)
-            .or_else(|| f.alt.as_ref().and_then(|a| map.get(a)));
+        // `str(data.get(wire, ""))` reads the wire name only; every other case falls back to
+        // the Python name.
+        let raw = match f.kind {
+            Kind::StrReq => map.get(&f.wire),
+            _ => map
+                .get(&f.wire)
+                .or_else(|| f.alt.as_ref().and_then(|a| map.get(a))),
+        };
         let present = raw.filter(|v| !v.is_null());
         let v: Bound<'py, PyAny> = match &f.kind {
             Kind::StrOpt | Kind::Str | Kind::StrReq => match (raw, &f.kind) {

@@ -118,7 +118,17 @@ impl NativeTask {
 /// Runs `fut` on the runtime; its result reaches `future` through `deliveries`.
 pub fn start(fut: crate::client::BoxFut, future: Py<PyAny>, deliveries: &Deliveries) -> NativeTask {
     let queue = deliveries.queue.clone();
+    // Counted until the task ends (done or aborted): the exit hook waits for it, so no runtime
+    // thread enters Python (a callback, a log line) while the interpreter finalizes.
+    crate::runtime::begin_flight();
     let handle = crate::runtime::runtime().spawn(async move {
+        struct Done;
+        impl Drop for Done {
+            fn drop(&mut self) {
+                crate::runtime::undo_flight();
+            }
+        }
+        let _done = Done;
         let reply = fut.await;
         queue.push(future, reply);
     });

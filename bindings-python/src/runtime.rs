@@ -88,6 +88,10 @@ where
             Ok(out) => return Ok(out),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 if let Err(e) = Python::attach(|py| py.check_signals()) {
+                    // An answer that arrived meanwhile is not thrown away.
+                    if let Ok(out) = rx.try_recv() {
+                        return Ok(out);
+                    }
                     task.abort();
                     return Err(e);
                 }

@@ -43,6 +43,14 @@ def check(name: str, text: str) -> None:
     same(_native.build_model(name, text), expected)
 
 
+def test_built_classes_need_no_init() -> None:
+    """Results are built without calling ``__init__`` (fields set at once): that stays the same
+    object only while no class post-processes its fields or uses slots."""
+    for cls in REGISTERED.values():
+        assert not hasattr(cls, "__post_init__"), cls
+        assert all("__slots__" not in vars(k) for k in cls.__mro__ if k is not object), cls
+
+
 def test_every_response_class_is_registered() -> None:
     for name in ("Invoice", "InvoiceItem", "Job", "JobStatus", "Usage", "TokenInfo", "Buyer"):
         assert name in REGISTERED

@@ -9,9 +9,11 @@
 //!   short steps. While a scout that started no later is at work (up to [`SCOUT_TRUST`]), it
 //!   does not poll on its own: the scout's answer comes first. With no scout, it follows the
 //!   API's advice (2 s, then ×1.5), and it takes the scout's place when the scout gave up.
-//! - A learned time older than [`RESCOUT_AFTER`] is measured again by one scout that starts
-//!   below it, so a client notices jobs getting faster; a wait that finds its job slower than
-//!   learned measures the new time with its short steps and teaches it.
+//! - Only scouts teach. A learned time older than [`RESCOUT_AFTER`] is measured again by one
+//!   scout that starts below it and steps up until its job is done, so a client notices jobs
+//!   getting faster or slower; a wait that finds its job slower than learned meanwhile keeps to
+//!   short steps (then the API's schedule) without teaching anything. The first poll is never
+//!   later than [`SCOUT_TRUST`], however long a measured job took.
 //!
 //! Jobs this client did not start (a stored job resumed, say) are polled at once, then as if
 //! accepted then; they teach nothing.
@@ -88,9 +90,12 @@ impl Default for Kind {
     }
 }
 
-/// When a wait polls first, given a learned pending time: just after it.
+/// When a wait polls first, given a learned pending time: just after it (one unusually slow
+/// measured job must not push every later first poll far out).
 fn just_after(learned: Duration) -> Duration {
-    crate::clock::scale(learned, 1.0 + MARGIN).max(learned + MARGIN_MIN)
+    crate::clock::scale(learned, 1.0 + MARGIN)
+        .max(learned + MARGIN_MIN)
+        .min(SCOUT_TRUST)
 }
 
 /// Per-client memory of job timings (shared by every clone of a client).
@@ -288,7 +293,11 @@ impl PollPlan {
             // The sender lives as long as the client: never here in practice; never busy-loop.
             std::future::pending::<()>().await
         }
-        if !self.scout && self.known_origin {
+        let free = {
+            let s = self.shared.borrow();
+            s.stale() && s.scout_since.is_none()
+        };
+        if free && !self.scout && self.known_origin {
             self.scout = self.timing.claim_scouting(&self.kind, self.origin);
         }
     }
@@ -312,10 +321,10 @@ impl PollPlan {
         self.last_poll = Some(Instant::now());
     }
 
-    /// Records the poll that found the job done (Success): a measurement tight enough teaches
-    /// the client its pending time.
+    /// Records the poll that found the job done (Success): a scout's measurement, tight enough,
+    /// teaches the client its pending time.
     pub(crate) fn saw_done(&mut self) {
-        if !self.known_origin {
+        if !self.known_origin || !self.scout {
             return;
         }
         let done = Instant::now().saturating_duration_since(self.origin);
@@ -438,28 +447,56 @@ mod tests {
         assert!(d >= seen && d <= seen + Duration::from_millis(50), "{d:?}");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_job_slower_than_learned_teaches_the_new_time() {
-        let t = Arc::new(JobTiming::default());
-        t.learn_for_test("create", Duration::from_secs(1));
-        let a = job("a");
-        t.started(&a);
+    /// Polls as a wait does until the job is done `done_at` after the plan's start.
+    async fn run(p: &mut PollPlan, done_at: Duration) -> u32 {
         let start = Instant::now();
-        let mut p = t.plan(&a, Duration::from_secs(2), Duration::from_secs(5));
-        assert!(!p.scout);
+        let mut polls = 0;
         loop {
             tokio::time::sleep_until(p.next_poll()).await;
-            if Instant::now() - start >= Duration::from_millis(2000) {
+            polls += 1;
+            if Instant::now() - start >= done_at {
                 p.saw_done();
-                break;
+                return polls;
             }
             p.saw_pending();
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_scouts_teach_and_a_rescout_learns_slower_jobs() {
+        let t = Arc::new(JobTiming::default());
+        t.learn_for_test("create", Duration::from_secs(1));
+        // A follower whose job is slower than learned finds it in short steps, teaching nothing.
+        let a = job("a");
+        t.started(&a);
+        let mut p = t.plan(&a, Duration::from_secs(2), Duration::from_secs(5));
+        assert!(!p.scout);
+        run(&mut p, Duration::from_secs(2)).await;
+        assert_eq!(t.learned_for_test("create").map(ms), Some(1000));
+        drop(p);
+        // A minute on, a scout measures again from below and learns the slower time.
+        tokio::time::advance(RESCOUT_AFTER).await;
+        let b = job("b");
+        t.started(&b);
+        let mut p = t.plan(&b, Duration::from_secs(2), Duration::from_secs(5));
+        assert!(p.scout);
+        run(&mut p, Duration::from_secs(2)).await;
         let learned = t.learned_for_test("create").expect("learned");
         assert!(
             learned >= Duration::from_millis(2000) && learned <= Duration::from_millis(2200),
             "{learned:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_very_slow_measurement_never_pushes_first_polls_past_scout_trust() {
+        let t = Arc::new(JobTiming::default());
+        t.learn_for_test("create", Duration::from_secs(100));
+        let a = job("a");
+        t.started(&a);
+        let start = Instant::now();
+        let p = t.plan(&a, Duration::from_secs(2), Duration::from_secs(5));
+        assert_eq!(p.next_poll() - start, SCOUT_TRUST);
     }
 
     #[tokio::test(start_paused = true)]

@@ -358,7 +358,7 @@ impl Inner {
                 Ok(p) => Ok(Ok(p)),
                 Err(_) => tokio::time::timeout_at(deadline, self.slots.acquire()).await,
             };
-            let Ok(Ok(_slot)) = slot else {
+            let Ok(Ok(slot)) = slot else {
                 let earlier = history.iter().any(|a| a.ambiguous);
                 return Err(Error::new(
                     ErrorKind::Timeout,
@@ -376,6 +376,8 @@ impl Inner {
             let budget = self.config.attempt_timeout.min(remaining);
             let attempt_started = Instant::now();
             let outcome = tokio::time::timeout(budget, self.send(call, token.as_deref())).await;
+            // Off the wire: the slot is free before any back-off below.
+            drop(slot);
             let step = match outcome {
                 Err(_) => Step::Failed(Failure::new(
                     Error::new(

@@ -845,7 +845,7 @@ class AsyncClient(_BaseClient):
         task = op.call.start(future, deliveries)
         try:
             answer = await future
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled, or the coroutine closed: the request stops too
             task.cancel()
             raise
         return op.decode(answer)
