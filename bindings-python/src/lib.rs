@@ -12,11 +12,11 @@ mod conversion;
 #[cfg(unix)]
 mod deliver;
 mod errors;
+mod log_bridge;
 mod logging;
 mod mock;
 mod runtime;
 
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -52,19 +52,6 @@ fn canonical_job(py: Python<'_>, job: &str) -> PyResult<String> {
         let job: Job = conversion::job(job)?;
         serde_json::to_string(&job).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
     })
-}
-
-static LOG_RESET: OnceLock<Mutex<Option<pyo3_log::ResetHandle>>> = OnceLock::new();
-
-/// Forgets cached Python logger levels, so `logging` configuration made after the first SDK log
-/// event takes effect.
-#[pyfunction]
-fn reset_log_cache() {
-    if let Some(m) = LOG_RESET.get() {
-        if let Some(h) = m.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            h.reset();
-        }
-    }
 }
 
 /// Waits (GIL released) until results being handed to asyncio are delivered, at most `timeout`
@@ -116,9 +103,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Nothing is started here (no runtime, no thread): see runtime.rs.
     // Python `logging` receives the core's events (logger `sepay_einvoice.*`, already masked)
     // and warnings from the HTTP stack; what `SEPAY_EINVOICE_LOG` asks for on top (a target at
-    // a more verbose level) is let through too. The Python loggers' levels do the rest.
-    let mut logger = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
-        .filter(log::LevelFilter::Warn);
+    // a more verbose level) is let through too. The Python loggers' levels do the rest. The
+    // bridge imports `logging` on the first record, not here (log_bridge.rs).
     let mut filters: Vec<(String, log::LevelFilter)> = logging::SDK_TARGETS
         .iter()
         .map(|t| ((*t).to_owned(), log::LevelFilter::Debug))
@@ -129,11 +115,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
             None => filters.push((d.target, d.level.max(log::LevelFilter::Warn))),
         }
     }
-    for (target, level) in filters {
-        logger = logger.filter_target(target, level);
-    }
-    let handle = logger.install().ok();
-    let _ = LOG_RESET.set(Mutex::new(handle));
+    log_bridge::LazyBridge::new(log::LevelFilter::Warn, filters).install();
     m.add("__version__", sepay_einvoice::VERSION)?;
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativeCall>()?;
@@ -151,7 +133,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(totals, m)?)?;
     m.add_function(wrap_pyfunction!(mask, m)?)?;
     m.add_function(wrap_pyfunction!(canonical_job, m)?)?;
-    m.add_function(wrap_pyfunction!(reset_log_cache, m)?)?;
+    m.add_function(wrap_pyfunction!(log_bridge::reset_log_cache, m)?)?;
+    m.add_function(wrap_pyfunction!(log_bridge::init_log_bridge, m)?)?;
     m.add_function(wrap_pyfunction!(logging::log_directives, m)?)?;
     m.add_function(wrap_pyfunction!(runtime_pid, m)?)?;
     m.add_function(wrap_pyfunction!(drain, m)?)?;

@@ -57,6 +57,40 @@ def test_import_starts_nothing() -> None:
     assert names.stdout.strip() == "1", names.stdout
 
 
+def test_import_loads_no_logging_or_asyncio_until_used(fresh_mock: Mock) -> None:
+    """`logging` and `asyncio` are imported when first needed, not by `import sepay_einvoice`
+    (import time); the first SDK log record builds the bridge and its NullHandler."""
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import sepay_einvoice as se
+        assert "logging" not in sys.modules, "logging imported at import"
+        assert "asyncio" not in sys.modules, "asyncio imported at import"
+        c = se.Client(client_id="mock_client_id", client_secret="mock_client_secret", base_url={fresh_mock.url!r})
+        c.get_usage()
+        import logging
+        handlers = logging.getLogger("sepay_einvoice").handlers
+        assert [type(h).__name__ for h in handlers] == ["NullHandler"], handlers
+        print("ok")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok" and out.stderr == "", out.stderr
+
+
+def test_the_lazy_batch_names_are_the_batch_module_s() -> None:
+    """`sepay_einvoice` names the batch types without importing `_batch` (see `__getattr__`):
+    the list must follow `_batch.__all__`, and each name must resolve to the same object."""
+    import sepay_einvoice as se
+    from sepay_einvoice import _batch
+
+    assert se._BATCH_NAMES == frozenset(_batch.__all__)
+    assert set(_batch.__all__) <= set(se.__all__) and set(_batch.__all__) <= set(dir(se))
+    for name in _batch.__all__:
+        assert getattr(se, name) is getattr(_batch, name)
+
+
 def test_sync_call_releases_the_gil(fresh_mock: Mock) -> None:
     fresh_mock.fault({"route": "get_usage", "kind": "latency", "latency_ms": 1200, "times": 1})
     client = make_client(fresh_mock)

@@ -283,10 +283,19 @@ fn emit_struct(out: &mut String, m: &Model, s: &Struct) -> Result<(), String> {
         Some(x) => format!("{x}, _Model"),
         None => "_Model".into(),
     };
-    let _ = writeln!(out, "\n@dataclass(repr=False)\nclass {}({bases}):", s.name);
+    // `__init__` is written out below and `__eq__` is `_Model`'s: @dataclass would compile both
+    // from source text at every import (most of the package's import time). It still records
+    // the fields, so `dataclasses.fields`, `asdict` and `replace` work as before.
+    let _ = writeln!(
+        out,
+        "\n@dataclass(init=False, repr=False, eq=False)\nclass {}({bases}):",
+        s.name
+    );
     out.push_str(&docstring(&s.description, "    "));
     out.push('\n');
     let mut seen_default = false;
+    let mut params = Vec::new();
+    let mut assigns = Vec::new();
     for f in &s.fields {
         if PYTHON_KEYWORDS.contains(&f.python()) {
             return Err(format!(
@@ -305,12 +314,34 @@ fn emit_struct(out: &mut String, m: &Model, s: &Struct) -> Result<(), String> {
         if !f.description.is_empty() {
             out.push_str(&wrap(&rst(&f.description), "    ", "#: ", 96));
         }
-        match default {
+        let name = f.python();
+        match &default {
             Some(d) => {
-                let _ = writeln!(out, "    {}: {ann} = {d}", f.python());
+                let _ = writeln!(out, "    {name}: {ann} = {d}");
             }
             None => {
-                let _ = writeln!(out, "    {}: {ann}", f.python());
+                let _ = writeln!(out, "    {name}: {ann}");
+            }
+        }
+        // What the dataclass `__init__` would do: a factory default is made per object.
+        let factory = default
+            .as_deref()
+            .and_then(|d| d.strip_prefix("field(default_factory="))
+            .and_then(|d| d.strip_suffix(')'));
+        match (&default, factory) {
+            (_, Some(make)) => {
+                params.push(format!("{name}: {ann} = _FACTORY"));
+                assigns.push(format!(
+                    "self.{name} = {make}() if {name} is _FACTORY else {name}"
+                ));
+            }
+            (Some(d), None) => {
+                params.push(format!("{name}: {ann} = {d}"));
+                assigns.push(format!("self.{name} = {name}"));
+            }
+            (None, None) => {
+                params.push(format!("{name}: {ann}"));
+                assigns.push(format!("self.{name} = {name}"));
             }
         }
     }
@@ -335,6 +366,15 @@ fn emit_struct(out: &mut String, m: &Model, s: &Struct) -> Result<(), String> {
     if !renamed.is_empty() {
         let _ = writeln!(out, "    _wire_names = {{{}}}", renamed.join(", "));
     }
+    out.push_str("\n    def __init__(\n        self,\n");
+    for p in &params {
+        let _ = writeln!(out, "        {p},");
+    }
+    out.push_str("    ) -> None:\n");
+    for a in &assigns {
+        let _ = writeln!(out, "        {a}");
+    }
+    out.push('\n');
     // Read by the native layer, which builds results without decoding JSON text in Python.
     out.push_str("    _decode_spec = (\n");
     for f in &s.fields {
@@ -410,6 +450,7 @@ from decimal import Decimal
 from typing import Any, List, Mapping, Optional, Sequence, Union
 
 from ._model_base import (
+    _FACTORY,
     Money,
     _CreateInvoiceMixin,
     _JobMixin,

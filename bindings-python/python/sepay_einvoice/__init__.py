@@ -14,22 +14,12 @@ logger name's ``.``).
 from __future__ import annotations
 
 import atexit as _atexit
-import logging as _logging
 import os as _os
 import warnings as _warnings
 
-from ._batch import (
-    BatchEntry,
-    BatchOutcome,
-    BatchProgress,
-    BatchReport,
-    BatchRow,
-    BatchRowError,
-    BatchRowLike,
-    BatchRowResult,
-    BatchRowState,
-    ProgressCallback,
-)
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
 from ._client import DEFAULTS, AsyncClient, Client, JobLike, StatusCallback, totals
 from ._errors import (
     APIConnectionError,
@@ -86,8 +76,55 @@ from ._models import (
     Usage,
 )
 from ._native import __version__
+
+if _TYPE_CHECKING:
+    from ._batch import (
+        BatchEntry,
+        BatchOutcome,
+        BatchProgress,
+        BatchReport,
+        BatchRow,
+        BatchRowError,
+        BatchRowLike,
+        BatchRowResult,
+        BatchRowState,
+        ProgressCallback,
+    )
+
+#: The batch types, imported from ``_batch`` on first use (see ``__getattr__``).
+_BATCH_NAMES = frozenset(
+    {
+        "BatchEntry",
+        "BatchOutcome",
+        "BatchProgress",
+        "BatchReport",
+        "BatchRow",
+        "BatchRowError",
+        "BatchRowLike",
+        "BatchRowResult",
+        "BatchRowState",
+        "ProgressCallback",
+    }
+)
+
+
+def __getattr__(name: str) -> _Any:
+    # PEP 562: the batch classes load when first named, not with the package (import time).
+    if name in _BATCH_NAMES:
+        from . import _batch
+
+        value = getattr(_batch, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _BATCH_NAMES)
+
 from ._results import InvoiceFile, Page
 from ._native import drain as _drain
+from ._native import init_log_bridge as _init_log_bridge
 from ._native import log_directives as _log_directives
 
 __all__ = [
@@ -162,10 +199,6 @@ __all__ = [
     "Usage",
 ]
 
-_logger = _logging.getLogger("sepay_einvoice")
-_logger.addHandler(_logging.NullHandler())
-
-
 def _configure_logging_from_env() -> None:
     """``SEPAY_EINVOICE_LOG``, read like the Node package and the CLI read it (tracing's
     ``EnvFilter`` directives): a level (``debug``) for the SDK's loggers, or comma-separated
@@ -175,6 +208,9 @@ def _configure_logging_from_env() -> None:
     spec = _os.environ.get("SEPAY_EINVOICE_LOG", "")
     if not spec.strip():
         return
+    import logging as _logging  # only here: the package does not import `logging` otherwise
+
+    _init_log_bridge()
     directives, ignored = _log_directives(spec)
     for piece in ignored:
         _warnings.warn(

@@ -7,15 +7,12 @@ runner writes. The runner itself (journal, leases, reconciliation) is all in Rus
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union
 
+from . import _native
 from ._model_base import _Model, _StrEnum, _bad_input, _dumps_at, _enum, _loads, _nested, _str
 from ._models import CreateInvoiceLike
-
-_log = logging.getLogger("sepay_einvoice.batch")
-
 
 class BatchOutcome(_StrEnum):
     """How a row ended in a run (``BatchRowResult.outcome``)."""
@@ -281,7 +278,12 @@ def _progress(on_progress: Optional[ProgressCallback]) -> Optional[Callable[[str
         try:
             user(BatchProgress._from_json(_loads(text)))
         except Exception:
-            _log.exception("the on_progress callback raised; the batch goes on")
+            import logging  # not at import: the package does not import `logging` unless it logs
+
+            _native.init_log_bridge()  # the `sepay_einvoice` logger's NullHandler
+            logging.getLogger("sepay_einvoice.batch").exception(
+                "the on_progress callback raised; the batch goes on"
+            )
 
     return deliver
 

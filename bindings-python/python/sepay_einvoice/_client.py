@@ -30,6 +30,8 @@ from typing import (
 if TYPE_CHECKING:
     import asyncio
 
+    from ._batch import BatchEntry, BatchReport, BatchRowLike, ProgressCallback
+
 from . import _models as _models_module
 from . import _native
 from ._native import NativeCall, NativeInvoiceStream, SentReference
@@ -50,16 +52,8 @@ from ._models import (
     Usage,
 )
 from ._model_base import _dumps_at, _loads
-from ._batch import (
-    BatchEntry,
-    BatchReport,
-    BatchRowLike,
-    ProgressCallback,
-    _entries,
-    _progress,
-    _report,
-    _rows,
-)
+# `_batch` (the batch rows and reports) is imported by the batch methods when first used: most
+# applications never run a batch, and its classes are a tenth of the package's import time.
 from ._results import InvoiceFile, Page, _page
 
 
@@ -269,6 +263,8 @@ class _BaseClient:
         self, on_progress: Optional[ProgressCallback]
     ) -> Optional[Callable[[str], None]]:
         """The native progress callback for ``on_progress`` (overridden by ``AsyncClient``)."""
+        from ._batch import _progress
+
         return _progress(on_progress)
 
     # The operations.
@@ -443,6 +439,8 @@ class _BaseClient:
         lease: Optional[float],
         on_progress: Optional[ProgressCallback],
     ) -> _Op[BatchReport]:
+        from ._batch import _report, _rows
+
         call = self._native.issue_batch(
             _rows(rows),
             journal,
@@ -471,6 +469,8 @@ class _BaseClient:
         on_progress: Optional[ProgressCallback],
         retry_failed: bool,
     ) -> _Op[BatchReport]:
+        from ._batch import _report
+
         call = self._native.resume_batch(
             journal,
             batch,
@@ -486,6 +486,8 @@ class _BaseClient:
         return _Op(call, _report)
 
     def _batch_status(self, journal: str, batch: Optional[str]) -> _Op[List[BatchEntry]]:
+        from ._batch import _entries
+
         return _Op(self._native.batch_status(journal, batch), _entries)
 
 

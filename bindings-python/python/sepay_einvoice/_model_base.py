@@ -198,11 +198,34 @@ def _dumps_at(value: Any, path: str) -> str:
     return json.dumps(_jsonable(value, wire=True, path=path), ensure_ascii=False)
 
 
+#: The default of a field whose value is made per object (a list, a nested object) in the
+#: generated ``__init__`` methods. A bare ``object()``: the marker type type checkers and
+#: ``mypy.stubtest`` recognise.
+_FACTORY: Any = object()
+
+#: The field names of each model class, in order (what ``__eq__`` compares).
+_FIELD_NAMES: Dict[type, Tuple[str, ...]] = {}
+
+
 class _Model:
-    """Shared behaviour of the typed objects: ``to_dict()``, ``from_dict()`` and a ``repr`` that
-    leaves out empty fields and masks buyer personal data."""
+    """Shared behaviour of the typed objects: ``to_dict()``, ``from_dict()``, ``==`` and a
+    ``repr`` that leaves out empty fields and masks buyer personal data."""
 
     _masked: Tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        # The dataclass `__eq__`, written once for the generated classes (see `_models.py`):
+        # same class, then every field in order.
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        cls = type(self)
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+    # Mutable objects with a value `==` are not hashable (as dataclasses with eq=True).
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         parts = []

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, List, Mapping, Optional, Sequence, Union
 
 from ._model_base import (
+    _FACTORY,
     Money,
     _CreateInvoiceMixin,
     _JobMixin,
@@ -171,7 +172,7 @@ class TaxRate(enum.IntEnum):
     TEN = 10
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class Buyer(_Model):
     """The buyer on an invoice. Every field is optional for the API; the personal fields (tax code,
     e-mail, phone, national id) are masked when the object is printed. Unknown keys are refused
@@ -198,6 +199,29 @@ class Buyer(_Model):
 
     _masked = ("tax_code", "email", "phone", "national_id")
     _wire_names = {"buyer_type": "type"}
+
+    def __init__(
+        self,
+        name: Optional[str] = None,
+        legal_name: Optional[str] = None,
+        tax_code: Optional[str] = None,
+        address: Optional[str] = None,
+        email: Optional[str] = None,
+        phone: Optional[str] = None,
+        buyer_code: Optional[str] = None,
+        national_id: Optional[str] = None,
+        buyer_type: Union[BuyerType, str, None] = None,
+    ) -> None:
+        self.name = name
+        self.legal_name = legal_name
+        self.tax_code = tax_code
+        self.address = address
+        self.email = email
+        self.phone = phone
+        self.buyer_code = buyer_code
+        self.national_id = national_id
+        self.buyer_type = buyer_type
+
     _decode_spec = (
         ("name", "name", "str?", None),
         ("legal_name", "legal_name", "str?", None),
@@ -225,7 +249,7 @@ class Buyer(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class LineItem(_Model):
     """One line of an invoice to create. Unknown keys are refused when reading a request."""
 
@@ -253,6 +277,35 @@ class LineItem(_Model):
     before_discount_and_tax_amount: Optional[Money] = None
     #: Line amount (older API pages; still sent when given).
     amount: Optional[Money] = None
+
+
+    def __init__(
+        self,
+        item_name: str = "",
+        quantity: Optional[Money] = None,
+        unit_price: Optional[Money] = None,
+        tax_rate: Union[TaxRate, int, None] = None,
+        line_type: Union[LineType, int, None] = None,
+        unit: Optional[str] = None,
+        item_code: Optional[str] = None,
+        line_number: Optional[int] = None,
+        discount_tax: Optional[Money] = None,
+        discount_amount: Optional[Money] = None,
+        before_discount_and_tax_amount: Optional[Money] = None,
+        amount: Optional[Money] = None,
+    ) -> None:
+        self.item_name = item_name
+        self.quantity = quantity
+        self.unit_price = unit_price
+        self.tax_rate = tax_rate
+        self.line_type = line_type
+        self.unit = unit
+        self.item_code = item_code
+        self.line_number = line_number
+        self.discount_tax = discount_tax
+        self.discount_amount = discount_amount
+        self.before_discount_and_tax_amount = before_discount_and_tax_amount
+        self.amount = amount
 
     _decode_spec = (
         ("item_name", "item_name", "str", None),
@@ -287,7 +340,7 @@ class LineItem(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class CreateInvoice(_CreateInvoiceMixin, _Model):
     """A request to create an invoice (``POST /v1/invoices/create``). ``reference_code`` is the
     idempotency key: when it is empty the SDK generates a UUID v4 the first time this object is
@@ -326,6 +379,39 @@ class CreateInvoice(_CreateInvoiceMixin, _Model):
     #: Seller's store name (older API pages; sent when given).
     seller_store_name: Optional[str] = None
 
+
+    def __init__(
+        self,
+        provider_account_id: str = "",
+        template_code: str = "",
+        invoice_series: str = "",
+        issued_date: Union[str, _dt.datetime, _dt.date] = "",
+        buyer: Union[Buyer, Mapping[str, Any]] = _FACTORY,
+        items: Sequence[Union[LineItem, Mapping[str, Any]]] = _FACTORY,
+        is_draft: bool = False,
+        currency: Union[Currency, str, None] = None,
+        payment_method: Union[PaymentMethod, str, None] = None,
+        notes: Optional[str] = None,
+        total_amount: Optional[Money] = None,
+        reference_code: Optional[str] = None,
+        seller_store_code: Optional[str] = None,
+        seller_store_name: Optional[str] = None,
+    ) -> None:
+        self.provider_account_id = provider_account_id
+        self.template_code = template_code
+        self.invoice_series = invoice_series
+        self.issued_date = issued_date
+        self.buyer = Buyer() if buyer is _FACTORY else buyer
+        self.items = list() if items is _FACTORY else items
+        self.is_draft = is_draft
+        self.currency = currency
+        self.payment_method = payment_method
+        self.notes = notes
+        self.total_amount = total_amount
+        self.reference_code = reference_code
+        self.seller_store_code = seller_store_code
+        self.seller_store_name = seller_store_name
+
     _decode_spec = (
         ("provider_account_id", "provider_account_id", "str", None),
         ("template_code", "template_code", "str", None),
@@ -363,7 +449,7 @@ class CreateInvoice(_CreateInvoiceMixin, _Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class InvoiceItem(_Model):
     """One line of an invoice as the API returns it (numbers arrive as strings such as ``"2.00"``)."""
 
@@ -391,6 +477,35 @@ class InvoiceItem(_Model):
     discount_amount: Optional[Decimal] = None
     #: Discount percentage, when the line had one.
     discount_tax: Optional[Decimal] = None
+
+
+    def __init__(
+        self,
+        line_number: Optional[int] = None,
+        line_type: Union[LineType, int, None] = None,
+        item_code: Optional[str] = None,
+        item_name: Optional[str] = None,
+        unit: Optional[str] = None,
+        quantity: Optional[Decimal] = None,
+        unit_price: Optional[Decimal] = None,
+        total_amount: Optional[Decimal] = None,
+        tax_rate: Optional[Decimal] = None,
+        tax_amount: Optional[Decimal] = None,
+        discount_amount: Optional[Decimal] = None,
+        discount_tax: Optional[Decimal] = None,
+    ) -> None:
+        self.line_number = line_number
+        self.line_type = line_type
+        self.item_code = item_code
+        self.item_name = item_name
+        self.unit = unit
+        self.quantity = quantity
+        self.unit_price = unit_price
+        self.total_amount = total_amount
+        self.tax_rate = tax_rate
+        self.tax_amount = tax_amount
+        self.discount_amount = discount_amount
+        self.discount_tax = discount_tax
 
     _decode_spec = (
         ("line_number", "line_number", "int?", None),
@@ -425,7 +540,7 @@ class InvoiceItem(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class Invoice(_Model):
     """An invoice as the API returns it (check results, list items and the detail). Fields the API
     leaves out stay ``None``; ``items`` is filled by the detail call only."""
@@ -482,6 +597,59 @@ class Invoice(_Model):
     #: On an adjusted invoice: the adjustments' reference codes, oldest first (detail only;
     #: field name inferred).
     adjusted_by: List[str] = field(default_factory=list)
+
+
+    def __init__(
+        self,
+        reference_code: str,
+        status: Union[InvoiceStatus, str] = "",
+        invoice_number: Optional[str] = None,
+        issued_date: Optional[_dt.date] = None,
+        pdf_url: Optional[str] = None,
+        xml_url: Optional[str] = None,
+        buyer: Optional[Buyer] = None,
+        total_before_tax: Optional[Decimal] = None,
+        tax_amount: Optional[Decimal] = None,
+        total_amount: Optional[Decimal] = None,
+        notes: Optional[str] = None,
+        source: Union[Source, str, None] = None,
+        invoice_series: Optional[str] = None,
+        template_code: Optional[str] = None,
+        currency: Union[Currency, str, None] = None,
+        document_type: Optional[int] = None,
+        tax_authority_code: Optional[str] = None,
+        provider_status: Optional[str] = None,
+        payment_method: Union[PaymentMethod, str, None] = None,
+        items: List[InvoiceItem] = _FACTORY,
+        original_invoice_reference_code: Optional[str] = None,
+        adjustment_type: Union[AdjustmentType, str, None] = None,
+        replaced_by: Optional[str] = None,
+        adjusted_by: List[str] = _FACTORY,
+    ) -> None:
+        self.reference_code = reference_code
+        self.status = status
+        self.invoice_number = invoice_number
+        self.issued_date = issued_date
+        self.pdf_url = pdf_url
+        self.xml_url = xml_url
+        self.buyer = buyer
+        self.total_before_tax = total_before_tax
+        self.tax_amount = tax_amount
+        self.total_amount = total_amount
+        self.notes = notes
+        self.source = source
+        self.invoice_series = invoice_series
+        self.template_code = template_code
+        self.currency = currency
+        self.document_type = document_type
+        self.tax_authority_code = tax_authority_code
+        self.provider_status = provider_status
+        self.payment_method = payment_method
+        self.items = list() if items is _FACTORY else items
+        self.original_invoice_reference_code = original_invoice_reference_code
+        self.adjustment_type = adjustment_type
+        self.replaced_by = replaced_by
+        self.adjusted_by = list() if adjusted_by is _FACTORY else adjusted_by
 
     _decode_spec = (
         ("reference_code", "reference_code", "str!", None),
@@ -540,7 +708,7 @@ class Invoice(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class InvoiceTemplate(_Model):
     """An invoice template of a provider account."""
 
@@ -550,6 +718,17 @@ class InvoiceTemplate(_Model):
     invoice_series: str
     #: Display label.
     invoice_label: Optional[str] = None
+
+
+    def __init__(
+        self,
+        template_code: str,
+        invoice_series: str,
+        invoice_label: Optional[str] = None,
+    ) -> None:
+        self.template_code = template_code
+        self.invoice_series = invoice_series
+        self.invoice_label = invoice_label
 
     _decode_spec = (
         ("template_code", "template_code", "str!", None),
@@ -566,7 +745,7 @@ class InvoiceTemplate(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class Job(_JobMixin, _Model):
     """A create or issue request the API is working on. Plain data: store it and resume waiting
     after a restart with ``wait_for_status``."""
@@ -582,6 +761,21 @@ class Job(_JobMixin, _Model):
     tracking_url: Optional[str] = None
     #: The API's message when the job was accepted.
     message: Optional[str] = None
+
+
+    def __init__(
+        self,
+        kind: Union[JobKind, str],
+        reference_code: str,
+        tracking_code: Optional[str] = None,
+        tracking_url: Optional[str] = None,
+        message: Optional[str] = None,
+    ) -> None:
+        self.kind = kind
+        self.reference_code = reference_code
+        self.tracking_code = tracking_code
+        self.tracking_url = tracking_url
+        self.message = message
 
     _decode_spec = (
         ("kind", "kind", "enum0", JobKind),
@@ -602,7 +796,7 @@ class Job(_JobMixin, _Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class JobStatus(_JobStatusMixin, _Model):
     """What a check says about a job."""
 
@@ -616,6 +810,19 @@ class JobStatus(_JobStatusMixin, _Model):
     invoice: Optional[Invoice] = None
 
     _wire_names = {"state": "status"}
+
+    def __init__(
+        self,
+        state: Union[JobState, str],
+        message: Optional[str] = None,
+        reference_code: Optional[str] = None,
+        invoice: Optional[Invoice] = None,
+    ) -> None:
+        self.state = state
+        self.message = message
+        self.reference_code = reference_code
+        self.invoice = invoice
+
     _decode_spec = (
         ("state", "status", "enum0", JobState),
         ("message", "message", "str?", None),
@@ -633,7 +840,7 @@ class JobStatus(_JobStatusMixin, _Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class LineTotal(_Model):
     """Amounts of one line."""
 
@@ -643,6 +850,17 @@ class LineTotal(_Model):
     amount: Decimal
     #: VAT on the line.
     tax_amount: Decimal
+
+
+    def __init__(
+        self,
+        line_number: int,
+        amount: Decimal,
+        tax_amount: Decimal,
+    ) -> None:
+        self.line_number = line_number
+        self.amount = amount
+        self.tax_amount = tax_amount
 
     _decode_spec = (
         ("line_number", "line_number", "int0", None),
@@ -659,7 +877,7 @@ class LineTotal(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class Paging(_Model):
     """Paging information of a list response."""
 
@@ -673,6 +891,21 @@ class Paging(_Model):
     current_page: int = 0
     #: Number of pages.
     page_count: int = 0
+
+
+    def __init__(
+        self,
+        per_page: int = 0,
+        total: int = 0,
+        has_more: bool = False,
+        current_page: int = 0,
+        page_count: int = 0,
+    ) -> None:
+        self.per_page = per_page
+        self.total = total
+        self.has_more = has_more
+        self.current_page = current_page
+        self.page_count = page_count
 
     _decode_spec = (
         ("per_page", "per_page", "int0", None),
@@ -693,7 +926,7 @@ class Paging(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class Problem(_Model):
     """One problem found in a request before it is sent."""
 
@@ -708,6 +941,21 @@ class Problem(_Model):
     message: str
     #: The rule's legal or documentary source (``Circular 78/2021 Art. 4``).
     source: Optional[str] = None
+
+
+    def __init__(
+        self,
+        field: str,
+        severity: Union[Severity, str],
+        rule: str,
+        message: str,
+        source: Optional[str] = None,
+    ) -> None:
+        self.field = field
+        self.severity = severity
+        self.rule = rule
+        self.message = message
+        self.source = source
 
     _decode_spec = (
         ("field", "field", "str!", None),
@@ -728,13 +976,20 @@ class Problem(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class Preflight(_PreflightMixin, _Model):
     """Every problem ``preflight`` found, errors first."""
 
     #: The problems, errors before warnings, each group in the order found: the field rules,
     #: then the dated rules, then the provider account's.
     problems: List[Problem]
+
+
+    def __init__(
+        self,
+        problems: List[Problem],
+    ) -> None:
+        self.problems = problems
 
     _decode_spec = (
         ("problems", "problems", "list:obj", "Problem"),
@@ -747,7 +1002,7 @@ class Preflight(_PreflightMixin, _Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class ProviderAccount(_Model):
     """A provider account as listed by ``GET /v1/provider-accounts``."""
 
@@ -760,6 +1015,19 @@ class ProviderAccount(_Model):
     #: Date the tax authority approved the registration; invoices dated earlier are rejected.
     #: Always ``None`` in sandbox.
     tax_authority_approved_date: Optional[_dt.date] = None
+
+
+    def __init__(
+        self,
+        id: str,
+        provider: str = "",
+        active: bool = False,
+        tax_authority_approved_date: Optional[_dt.date] = None,
+    ) -> None:
+        self.id = id
+        self.provider = provider
+        self.active = active
+        self.tax_authority_approved_date = tax_authority_approved_date
 
     _decode_spec = (
         ("id", "id", "str!", None),
@@ -778,7 +1046,7 @@ class ProviderAccount(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class ProviderAccountDetail(_Model):
     """A provider account with its templates (``GET /v1/provider-accounts/{id}``)."""
 
@@ -792,6 +1060,21 @@ class ProviderAccountDetail(_Model):
     tax_authority_approved_date: Optional[_dt.date] = None
     #: Templates and series usable with this account.
     templates: List[InvoiceTemplate] = field(default_factory=list)
+
+
+    def __init__(
+        self,
+        id: str,
+        provider: str = "",
+        active: bool = False,
+        tax_authority_approved_date: Optional[_dt.date] = None,
+        templates: List[InvoiceTemplate] = _FACTORY,
+    ) -> None:
+        self.id = id
+        self.provider = provider
+        self.active = active
+        self.tax_authority_approved_date = tax_authority_approved_date
+        self.templates = list() if templates is _FACTORY else templates
 
     _decode_spec = (
         ("id", "id", "str!", None),
@@ -812,7 +1095,7 @@ class ProviderAccountDetail(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class TokenInfo(_Model):
     """Facts about the client's current token, without the token."""
 
@@ -820,6 +1103,15 @@ class TokenInfo(_Model):
     token_type: str
     #: Seconds the token was valid for when issued.
     expires_in: int
+
+
+    def __init__(
+        self,
+        token_type: str,
+        expires_in: int,
+    ) -> None:
+        self.token_type = token_type
+        self.expires_in = expires_in
 
     _decode_spec = (
         ("token_type", "token_type", "str!", None),
@@ -834,7 +1126,7 @@ class TokenInfo(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class Totals(_Model):
     """Amounts of a whole invoice."""
 
@@ -846,6 +1138,19 @@ class Totals(_Model):
     tax_amount: Decimal
     #: The request's ``total_amount`` when given (the API uses it as-is), else the rounded sum.
     total_amount: Decimal
+
+
+    def __init__(
+        self,
+        lines: List[LineTotal],
+        total_before_tax: Decimal,
+        tax_amount: Decimal,
+        total_amount: Decimal,
+    ) -> None:
+        self.lines = lines
+        self.total_before_tax = total_before_tax
+        self.tax_amount = tax_amount
+        self.total_amount = total_amount
 
     _decode_spec = (
         ("lines", "lines", "list:obj", "LineTotal"),
@@ -864,12 +1169,19 @@ class Totals(_Model):
         )
 
 
-@dataclass(repr=False)
+@dataclass(init=False, repr=False, eq=False)
 class Usage(_Model):
     """Remaining issuance quota (``GET /v1/usage``). The API sends the count as a string."""
 
     #: Issuances left in the current package.
     quota_remaining: int
+
+
+    def __init__(
+        self,
+        quota_remaining: int,
+    ) -> None:
+        self.quota_remaining = quota_remaining
 
     _decode_spec = (
         ("quota_remaining", "quota_remaining", "int0", None),
