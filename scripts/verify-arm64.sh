@@ -9,6 +9,8 @@
 # The arm64 libraries are unpacked into target/arm64/root with `apt-get download` + `dpkg -x`;
 # nothing arm64 is installed on the machine. What it changes on the machine: installs
 # qemu-user-static and adds arm64 to dpkg's architectures (so apt can download arm64 packages).
+# Debian 12 (bookworm) only: the package names are bookworm's, and Ubuntu serves arm64 packages
+# from another mirror (ports.ubuntu.com).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -23,6 +25,7 @@ fi
 
 if ! command -v qemu-aarch64-static >/dev/null; then
   echo "== installing qemu-user-static"
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static >/dev/null
 fi
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then

@@ -82,11 +82,23 @@ impl LazyBridge {
         }
         // Not `get_or_init`: a thread holding the GIL must never wait on one that wants it.
         // Two threads may both build; the second one's bridge is dropped.
-        Python::attach(|py| match self.build(py) {
-            Ok(b) => {
-                let _ = BRIDGE.set(b);
+        Python::attach(|py| {
+            // The record may come while the calling thread has an exception set: building runs
+            // Python, so keep that exception aside and put it back (as pyo3-log does).
+            let pending = PyErr::take(py);
+            match self.build(py) {
+                Ok(b) => {
+                    let _ = BRIDGE.set(b);
+                }
+                Err(e) => {
+                    // Said once, not silently: the SDK's records are dropped from now on.
+                    FAILED.store(true, Ordering::Relaxed);
+                    e.write_unraisable(py, None);
+                }
             }
-            Err(_) => FAILED.store(true, Ordering::Relaxed),
+            if let Some(e) = pending {
+                e.restore(py);
+            }
         });
         BRIDGE.get()
     }

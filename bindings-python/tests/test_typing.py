@@ -42,6 +42,28 @@ def test_stubtest() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def test_mypy_sees_the_lazy_batch_names_and_still_catches_misspelt_ones(tmp_path: Path) -> None:
+    """The batch names load lazily (a module `__getattr__`, hidden from type checkers): mypy must
+    know them, and must still report a name the package does not have."""
+    code = tmp_path / "use.py"
+    code.write_text(
+        "import sepay_einvoice as se\n"
+        "from sepay_einvoice import BatchReport\n"
+        "row: se.BatchRow = se.BatchRow(key='a', request={})\n"
+        "report: BatchReport\n"
+        "se.Clinet\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(code)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    lines = [line for line in out.stdout.splitlines() if ": error:" in line]
+    assert len(lines) == 1 and 'has no attribute "Clinet"' in lines[0], out.stdout + out.stderr
+
+
 def test_the_package_exports_every_generated_model() -> None:
     import sepay_einvoice
     from sepay_einvoice import _models

@@ -17,8 +17,7 @@ import atexit as _atexit
 import os as _os
 import warnings as _warnings
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
-from typing import Any as _Any
+import typing as _typing
 
 from ._client import DEFAULTS, AsyncClient, Client, JobLike, StatusCallback, totals
 from ._errors import (
@@ -77,7 +76,7 @@ from ._models import (
 )
 from ._native import __version__
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from ._batch import (
         BatchEntry,
         BatchOutcome,
@@ -108,19 +107,22 @@ _BATCH_NAMES = frozenset(
 )
 
 
-def __getattr__(name: str) -> _Any:
-    # PEP 562: the batch classes load when first named, not with the package (import time).
-    if name in _BATCH_NAMES:
-        from . import _batch
+if not _typing.TYPE_CHECKING:
+    # Hidden from type checkers: a module `__getattr__` would make every misspelt name `Any`;
+    # they see the batch names through the imports above.
 
-        value = getattr(_batch, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> _typing.Any:
+        # PEP 562: the batch classes load when first named, not with the package (import time).
+        if name in _BATCH_NAMES:
+            from . import _batch
 
+            value = getattr(_batch, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _BATCH_NAMES)
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | _BATCH_NAMES)
 
 from ._results import InvoiceFile, Page
 from ._native import drain as _drain
