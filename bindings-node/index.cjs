@@ -314,17 +314,21 @@ function sentReferenceOf(request) {
 }
 
 /** Runs a create through `call`; an abort still names the invoice's reference code. */
-async function createCall(request, signal, fn) {
+function createCall(request, signal, fn) {
   const sent = sentReferenceOf(request)
-  try {
-    return await call(signal, (c) => fn(c, sent))
-  } catch (e) {
+  return namingAborts(call(signal, (c) => fn(c, sent)), sent)
+}
+
+// Its own scope: while the call runs, the handler keeps `sent` alive and nothing else (not the
+// request, nor its wire copy that `fn` holds), so a pending call costs little.
+function namingAborts(pending, sent) {
+  return pending.catch((e) => {
     if (e instanceof AbortError && sent && sent.code) {
       e.referenceCode = sent.code
       e.ambiguous = true
     }
     throw e
-  }
+  })
 }
 
 /** The reference code the SDK generated for `request` when it was first sent, if any. */

@@ -151,7 +151,9 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         // Built here, synchronously: the code is claimed in `sent` before the promise exists.
-        let req = create_request_sent(request, sent);
+        // Boxed: the task captures it and then owns it, two copies if held inline; the waits
+        // hand it over, to be freed once sent.
+        let req = create_request_sent(request, sent).map(Box::new);
         spawn(env, cancel, async move {
             let req = req?;
             json_out(&c.create_invoice(&req).await?)
@@ -200,9 +202,10 @@ impl NativeClient {
         spawn(env, cancel, async move {
             let job = job_input(job)?;
             let (o, sink) = wait_options(options, on_status)?;
-            let r = c.wait_for_status(&job, o).await;
+            // The answer as JSON before the flush, so the invoice is not kept meanwhile.
+            let r = c.wait_for_status(&job, o).await.and_then(|i| json_out(&i));
             flush(&sink).await;
-            json_out(&r?)
+            r
         })
     }
 
@@ -219,13 +222,16 @@ impl NativeClient {
         cancel: Option<&CancelHandle>,
     ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
-        let req = create_request_sent(request, sent);
+        let req = create_request_sent(request, sent).map(Box::new);
         spawn(env, cancel, async move {
             let req = req?;
             let (o, sink) = wait_options(options, on_status)?;
-            let r = c.create_invoice_and_wait(&req, o).await;
+            let r = c
+                .create_invoice_and_wait(req, o)
+                .await
+                .and_then(|i| json_out(&i));
             flush(&sink).await;
-            json_out(&r?)
+            r
         })
     }
 
@@ -243,9 +249,12 @@ impl NativeClient {
         let c = self.inner.clone();
         spawn(env, cancel, async move {
             let (o, sink) = wait_options(options, on_status)?;
-            let r = c.issue_invoice_and_wait(&reference_code, o).await;
+            let r = c
+                .issue_invoice_and_wait(&reference_code, o)
+                .await
+                .and_then(|i| json_out(&i));
             flush(&sink).await;
-            json_out(&r?)
+            r
         })
     }
 
@@ -260,7 +269,7 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
         // Built here, synchronously: the code is claimed in `sent` before the promise exists.
-        let req = replacement_sent(original_invoice_reference_code, request, sent);
+        let req = replacement_sent(original_invoice_reference_code, request, sent).map(Box::new);
         spawn(env, cancel, async move {
             let req = req?;
             json_out(&c.replace_invoice(&req).await?)
@@ -283,7 +292,8 @@ impl NativeClient {
             &adjustment_type,
             request,
             sent,
-        );
+        )
+        .map(Box::new);
         spawn(env, cancel, async move {
             let req = req?;
             json_out(&c.adjust_invoice(&req).await?)
@@ -305,13 +315,16 @@ impl NativeClient {
         cancel: Option<&CancelHandle>,
     ) -> napi::Result<PromiseRaw<'e, Json>> {
         let c = self.inner.clone();
-        let req = replacement_sent(original_invoice_reference_code, request, sent);
+        let req = replacement_sent(original_invoice_reference_code, request, sent).map(Box::new);
         spawn(env, cancel, async move {
             let req = req?;
             let (o, sink) = wait_options(options, on_status)?;
-            let r = c.replace_invoice_and_wait(&req, o).await;
+            let r = c
+                .replace_invoice_and_wait(req, o)
+                .await
+                .and_then(|i| json_out(&i));
             flush(&sink).await;
-            json_out(&r?)
+            r
         })
     }
 
@@ -336,13 +349,17 @@ impl NativeClient {
             &adjustment_type,
             request,
             sent,
-        );
+        )
+        .map(Box::new);
         spawn(env, cancel, async move {
             let req = req?;
             let (o, sink) = wait_options(options, on_status)?;
-            let r = c.adjust_invoice_and_wait(&req, o).await;
+            let r = c
+                .adjust_invoice_and_wait(req, o)
+                .await
+                .and_then(|i| json_out(&i));
             flush(&sink).await;
-            json_out(&r?)
+            r
         })
     }
 

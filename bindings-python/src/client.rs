@@ -355,7 +355,8 @@ impl NativeClient {
         on_status: Option<Py<PyAny>>,
     ) -> NativeCall {
         self.call(|c| {
-            let req = conv::request(request, sent.as_deref().map(|s| &s.inner))?;
+            // Boxed and handed over: freed once sent, so the wait holds only its job.
+            let req = Box::new(conv::request(request, sent.as_deref().map(|s| &s.inner))?);
             let o = conv::wait_options(
                 timeout.as_ref(),
                 poll_interval.as_ref(),
@@ -363,7 +364,7 @@ impl NativeClient {
                 on_status,
             )?;
             Ok(run(
-                async move { c.create_invoice_and_wait(&req, o).await },
+                async move { c.create_invoice_and_wait(req, o).await },
                 json_reply,
             ))
         })
@@ -448,11 +449,11 @@ impl NativeClient {
         on_status: Option<Py<PyAny>>,
     ) -> NativeCall {
         self.call(|c| {
-            let req = conv::replacement(
+            let req = Box::new(conv::replacement(
                 &original_invoice_reference_code,
                 request,
                 sent.as_deref().map(|s| &s.inner),
-            )?;
+            )?);
             let o = conv::wait_options(
                 timeout.as_ref(),
                 poll_interval.as_ref(),
@@ -460,7 +461,7 @@ impl NativeClient {
                 on_status,
             )?;
             Ok(run(
-                async move { c.replace_invoice_and_wait(&req, o).await },
+                async move { c.replace_invoice_and_wait(req, o).await },
                 json_reply,
             ))
         })
@@ -480,12 +481,12 @@ impl NativeClient {
         on_status: Option<Py<PyAny>>,
     ) -> NativeCall {
         self.call(|c| {
-            let req = conv::adjustment(
+            let req = Box::new(conv::adjustment(
                 &original_invoice_reference_code,
                 &adjustment_type,
                 request,
                 sent.as_deref().map(|s| &s.inner),
-            )?;
+            )?);
             let o = conv::wait_options(
                 timeout.as_ref(),
                 poll_interval.as_ref(),
@@ -493,7 +494,7 @@ impl NativeClient {
                 on_status,
             )?;
             Ok(run(
-                async move { c.adjust_invoice_and_wait(&req, o).await },
+                async move { c.adjust_invoice_and_wait(req, o).await },
                 json_reply,
             ))
         })

@@ -179,6 +179,13 @@ impl Client {
     /// code claimed on the request object, then the request with 409 reconciliation.
     pub(crate) async fn submit(&self, s: Submission<'_>) -> Result<Job> {
         let deadline = self.deadline();
+        let _admitted = self.inner.admit(deadline).await?;
+        // Boxed once admitted: a submission queued behind `max_in_flight` others holds only
+        // its request, not the room its checks and its exchange take.
+        Box::pin(self.submit_admitted(s, deadline)).await
+    }
+
+    async fn submit_admitted(&self, s: Submission<'_>, deadline: Instant) -> Result<Job> {
         let prepared = self.prepare(&s, deadline).await?;
         let reference_code = prepared.reference_code.clone();
         let call = match s.original {

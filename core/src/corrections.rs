@@ -4,6 +4,8 @@
 //! on the request's `invoice` object; a 409 reconciled against the existing invoice) — and
 //! answered with a job to wait on.
 
+use std::borrow::Borrow;
+
 use crate::client::Client;
 use crate::error::Result;
 use crate::model::{AdjustInvoice, Invoice, Job, JobKind, ReplaceInvoice};
@@ -53,25 +55,29 @@ impl Client {
         .await
     }
 
-    /// [`Client::replace_invoice`] then [`Client::wait_for_status`].
+    /// [`Client::replace_invoice`] then [`Client::wait_for_status`]. The request is lent or
+    /// handed over, as for [`Client::create_invoice_and_wait`].
     pub async fn replace_invoice_and_wait(
         &self,
-        req: &ReplaceInvoice,
+        req: impl Borrow<ReplaceInvoice>,
         options: WaitOptions,
     ) -> Result<Invoice> {
         options.check()?;
-        let job = Box::pin(self.replace_invoice(req)).await?;
+        let job = Box::pin(self.replace_invoice(req.borrow())).await?;
+        drop(req);
         self.wait_for_status(&job, options).await
     }
 
-    /// [`Client::adjust_invoice`] then [`Client::wait_for_status`].
+    /// [`Client::adjust_invoice`] then [`Client::wait_for_status`]. The request is lent or
+    /// handed over, as for [`Client::create_invoice_and_wait`].
     pub async fn adjust_invoice_and_wait(
         &self,
-        req: &AdjustInvoice,
+        req: impl Borrow<AdjustInvoice>,
         options: WaitOptions,
     ) -> Result<Invoice> {
         options.check()?;
-        let job = Box::pin(self.adjust_invoice(req)).await?;
+        let job = Box::pin(self.adjust_invoice(req.borrow())).await?;
+        drop(req);
         self.wait_for_status(&job, options).await
     }
 }

@@ -241,6 +241,11 @@ pub(crate) struct Inner {
     pub(crate) accounts: crate::account::AccountCache,
     /// One permit per request on the wire ([`crate::ClientBuilder::max_in_flight`]).
     slots: tokio::sync::Semaphore,
+    /// One permit per submission or wait poll at work, as many as `slots`: taken before the
+    /// call builds its state (the checked request, its body, the exchange), so calls started
+    /// far beyond `max_in_flight` queue holding little more than their request. Calls made
+    /// within an admitted one (a token, an account read, a reconciliation) take only a slot.
+    admitted: tokio::sync::Semaphore,
     /// How long this client's jobs stay pending, learned by its waits.
     pub(crate) job_timing: Arc<crate::job_timing::JobTiming>,
     /// When the API last answered 429: no request of this client starts before this instant,
@@ -288,6 +293,7 @@ impl Inner {
                     .with_source(e)
             })?;
         let slots = tokio::sync::Semaphore::new(config.max_in_flight);
+        let admitted = tokio::sync::Semaphore::new(config.max_in_flight);
         Ok(Inner {
             config,
             http,
@@ -295,8 +301,31 @@ impl Inner {
             accounts: crate::account::AccountCache::default(),
             job_timing: Arc::default(),
             slots,
+            admitted,
             calm_until: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Waits, inside `deadline`, until this client admits one more submission or wait poll
+    /// (see `admitted`); the permit is held until dropped.
+    pub(crate) async fn admit(
+        &self,
+        deadline: Instant,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        let permit = match self.admitted.try_acquire() {
+            Ok(p) => Ok(Ok(p)),
+            Err(_) => tokio::time::timeout_at(deadline, self.admitted.acquire()).await,
+        };
+        match permit {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "not started within the call deadline: this client's {} places (max_in_flight) stayed taken; nothing was sent",
+                    self.config.max_in_flight
+                ),
+            )),
+        }
     }
 
     /// Runs `call` until it succeeds, fails for good, or `deadline` passes. Every error that
@@ -375,7 +404,10 @@ impl Inner {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let budget = self.config.attempt_timeout.min(remaining);
             let attempt_started = Instant::now();
-            let outcome = tokio::time::timeout(budget, self.send(call, token.as_deref())).await;
+            // Boxed: the exchange's room is taken once on the wire, so a call queued for a slot
+            // (thousands, when callers start more than `max_in_flight`) stays small.
+            let outcome =
+                tokio::time::timeout(budget, Box::pin(self.send(call, token.as_deref()))).await;
             // Off the wire: the slot is free before any back-off below.
             drop(slot);
             let step = match outcome {
@@ -852,6 +884,38 @@ fn api_error(raw: &RawResponse) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn admission_queues_within_the_deadline_and_names_the_limit() {
+        let config = crate::Client::builder()
+            .ignore_env()
+            .base_url("http://127.0.0.1:9")
+            .client_id("a")
+            .client_secret("b")
+            .max_in_flight(1)
+            .into_config()
+            .unwrap();
+        let inner = Inner::new(config).unwrap();
+        let held = inner
+            .admit(Instant::now())
+            .await
+            .expect("a free place is taken at once");
+        let soon = Instant::now() + Duration::from_millis(50);
+        let e = inner
+            .admit(soon)
+            .await
+            .expect_err("no place within the deadline");
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert!(!e.is_ambiguous(), "{e}");
+        assert!(
+            e.to_string().contains("1 places (max_in_flight)")
+                && e.to_string().contains("nothing was sent"),
+            "{e}"
+        );
+        drop(held);
+        let later = Instant::now() + Duration::from_millis(50);
+        let _again = inner.admit(later).await.expect("the place is free again");
+    }
 
     fn raw(status: u16, body: &str) -> RawResponse {
         RawResponse {

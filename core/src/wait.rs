@@ -1,6 +1,7 @@
 //! Waiting for a job: polls with growing, jittered intervals until Success or Failed, inside one
 //! deadline that also bounds every poll, with a last poll just before the deadline.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -147,6 +148,14 @@ fn final_poll_in(deadline: Instant) -> Duration {
     remaining.saturating_sub(FINAL_POLL_RESERVE.min(remaining / 4))
 }
 
+/// What one poll of a wait saw (boxed: a waiting wait keeps only pointers).
+enum Polled {
+    Done(Box<Invoice>),
+    Pending(Box<JobStatus>),
+    /// A transient failure: the wait goes on.
+    Unanswered(Error),
+}
+
 /// Whether a failed poll leaves the wait going: a status check is a GET, so a dropped
 /// connection, a timeout, a 5xx, a 429 or a garbled answer is retried within the wait deadline.
 fn transient(e: &Error) -> bool {
@@ -168,15 +177,17 @@ impl Client {
     /// its reference code. Dropping the future cancels the wait and any request in flight.
     pub async fn wait_for_status(&self, job: &Job, options: WaitOptions) -> Result<Invoice> {
         options.check()?;
-        let last_status = std::sync::Mutex::new(None::<JobStatus>);
+        // Boxed, like every answer a wait keeps: a wait spends its life asleep, and only what
+        // it needs while asleep should take room (10,000 waits at once).
+        let last_status = std::sync::Mutex::new(None::<Box<JobStatus>>);
         self.wait_inner(job, options, &last_status)
             .await
             .map_err(|e| {
                 let e = if e.job().is_some() {
                     e
                 } else {
-                    let last = last_status.lock().map(|mut l| l.take()).unwrap_or_default();
-                    e.with_job(job.clone(), last)
+                    let last = last_status.lock().ok().and_then(|mut l| l.take());
+                    e.with_job(job.clone(), last.map(|s| *s))
                 };
                 // Errors built here (a Failed status's message) never went through a call's
                 // scrubbing.
@@ -188,12 +199,11 @@ impl Client {
         &self,
         job: &Job,
         options: WaitOptions,
-        last_seen: &std::sync::Mutex<Option<JobStatus>>,
+        last_seen: &std::sync::Mutex<Option<Box<JobStatus>>>,
     ) -> Result<Invoice> {
         let started = Instant::now();
         let deadline = crate::clock::after(started, options.timeout);
         let mut interval = options.poll_interval;
-        let mut last: Option<JobStatus> = None;
         let mut last_error: Option<Error> = None;
         let mut plan = options.adaptive.then(|| {
             self.inner
@@ -218,67 +228,98 @@ impl Client {
                     }
                 }
             }
-            let poll_deadline = deadline.min(crate::clock::after(
-                Instant::now(),
-                self.inner.config.call_timeout,
-            ));
-            // Boxed, here and below: a wait spends its life asleep, and its state should not
-            // carry the room of an HTTP exchange all along (10,000 waits at once).
-            match Box::pin(self.check_status_until(job, poll_deadline)).await {
-                Ok(status) => {
-                    tracing::debug!(state = %status.state, reference_code = job.reference_code, "job status");
-                    if let Some(cb) = &options.on_status {
-                        cb(&status);
-                    }
-                    match status.state {
-                        JobState::Success => {
-                            if let Some(plan) = plan.as_mut() {
-                                plan.saw_done();
-                            }
-                            return Box::pin(self.finish_success(job, status, deadline)).await;
-                        }
-                        JobState::Failed => {
-                            let msg = status
-                                .message
-                                .clone()
-                                .unwrap_or_else(|| "the job failed".into());
-                            return Err(Error::new(ErrorKind::InvoiceFailed, msg)
-                                .with_job(job.clone(), Some(status)));
-                        }
-                        _ => {
-                            if let Some(plan) = plan.as_mut() {
-                                plan.saw_pending();
-                            }
-                            if let Ok(mut l) = last_seen.lock() {
-                                *l = Some(status.clone());
-                            }
-                            last = Some(status)
-                        }
+            // Admitted first, then boxed: the room of an HTTP exchange and of the answer is
+            // taken for the poll only, and only once it may start (10,000 waits polling at
+            // once queue holding nothing more).
+            // A wait whose deadline passes in the queue times out below like any other.
+            let polled = match self.inner.admit(deadline).await {
+                Ok(admitted) => {
+                    let polled =
+                        Box::pin(self.poll_once(job, &options, plan.as_mut(), deadline)).await;
+                    drop(admitted);
+                    Some(polled?)
+                }
+                Err(_) => None,
+            };
+            match polled {
+                Some(Polled::Done(invoice)) => return Ok(*invoice),
+                Some(Polled::Pending(status)) => {
+                    if let Ok(mut l) = last_seen.lock() {
+                        *l = Some(status);
                     }
                 }
-                Err(e) if transient(&e) => {
-                    tracing::debug!(error = %e, "poll failed; still waiting");
-                    if let Some(plan) = plan.as_mut() {
-                        plan.saw_nothing();
-                    }
-                    last_error = Some(e);
-                }
-                Err(e) => return Err(e),
+                Some(Polled::Unanswered(e)) => last_error = Some(e),
+                None => {}
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
+                let last = last_seen.lock().ok().and_then(|mut l| l.take());
                 let mut msg = format!("job still pending after {:.1?}", options.timeout);
                 if let (None, Some(e)) = (&last, &last_error) {
                     msg.push_str(&format!(" (last poll failed: {e})"));
                 }
                 return Err(Error::new(ErrorKind::WaitTimeout, msg)
-                    .with_job(job.clone(), last)
+                    .with_job(job.clone(), last.map(|s| *s))
                     .with_elapsed(started.elapsed()));
             }
             if plan.is_none() {
                 tokio::time::sleep(next_pause(interval, remaining)).await;
                 interval = crate::clock::scale(interval, 1.5).min(options.max_poll_interval);
             }
+        }
+    }
+
+    /// One poll of a wait ending at `deadline`, and what it means: the invoice, still pending,
+    /// or no answer worth ending the wait for. Errors end the wait.
+    async fn poll_once(
+        &self,
+        job: &Job,
+        options: &WaitOptions,
+        mut plan: Option<&mut crate::job_timing::PollPlan>,
+        deadline: Instant,
+    ) -> Result<Polled> {
+        let poll_deadline = deadline.min(crate::clock::after(
+            Instant::now(),
+            self.inner.config.call_timeout,
+        ));
+        match self.check_status_until(job, poll_deadline).await {
+            Ok(status) => {
+                tracing::debug!(state = %status.state, reference_code = job.reference_code, "job status");
+                if let Some(cb) = &options.on_status {
+                    cb(&status);
+                }
+                match status.state {
+                    JobState::Success => {
+                        if let Some(plan) = plan.as_mut() {
+                            plan.saw_done();
+                        }
+                        let invoice = self.finish_success(job, status, deadline).await?;
+                        Ok(Polled::Done(Box::new(invoice)))
+                    }
+                    JobState::Failed => {
+                        let msg = status
+                            .message
+                            .clone()
+                            .unwrap_or_else(|| "the job failed".into());
+                        Err(Error::new(ErrorKind::InvoiceFailed, msg)
+                            .with_job(job.clone(), Some(status)))
+                    }
+                    _ => {
+                        if let Some(plan) = plan.as_mut() {
+                            plan.saw_pending();
+                        }
+                        Ok(Polled::Pending(Box::new(status)))
+                    }
+                }
+            }
+            Err(e) if transient(&e) => {
+                tracing::debug!(error = %e, "poll failed; still waiting");
+                if let Some(plan) = plan.as_mut() {
+                    plan.saw_nothing();
+                }
+                Ok(Polled::Unanswered(e))
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -305,13 +346,18 @@ impl Client {
     }
 
     /// [`Client::create_invoice`] then [`Client::wait_for_status`].
+    ///
+    /// The request is lent (`&req`) or handed over (`req`, or a `Box`): one handed over is
+    /// freed once sent, so a long wait holds only its job (what the language bindings do, where
+    /// thousands of waits may run at once).
     pub async fn create_invoice_and_wait(
         &self,
-        req: &CreateInvoice,
+        req: impl Borrow<CreateInvoice>,
         options: WaitOptions,
     ) -> Result<Invoice> {
         options.check()?;
-        let job = Box::pin(self.create_invoice(req)).await?;
+        let job = Box::pin(self.create_invoice(req.borrow())).await?;
+        drop(req);
         // The invoice exists from here on: every error names it (see `wait_for_status`).
         self.wait_for_status(&job, options).await
     }

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use sepay_einvoice::{ErrorKind, WaitOptions};
+use sepay_einvoice::{Client, ErrorKind, WaitOptions};
 use sepay_einvoice_mock::{MockConfig, MockServer};
 use serde_json::json;
 use support::{builder, control, draft, fault};
@@ -82,31 +82,41 @@ async fn explicit_intervals_keep_the_fixed_schedule() {
     assert!(count(&mock.url(), "check_create").await >= 3);
 }
 
-#[tokio::test]
-async fn max_in_flight_queues_calls_beyond_it() {
+/// Six calls to `route`, each answered after 200 ms, by a client that allows two at a time:
+/// three rounds (without the cap they all overlap). Returns the mock, for its counts.
+async fn six_calls_two_at_a_time<F, Fut, T>(route: &str, call: F) -> MockServer
+where
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = sepay_einvoice::Result<T>>,
+    T: std::fmt::Debug,
+{
     let mock = timed_mock(Duration::ZERO).await;
-    let url = mock.url();
     fault(
-        &url,
-        json!({"route": "get_usage", "kind": "latency", "latency_ms": 200}),
+        &mock.url(),
+        json!({"route": route, "kind": "latency", "latency_ms": 200}),
     )
     .await;
-    let client = builder(&url).max_in_flight(2).build().expect("client");
+    let client = builder(&mock.url())
+        .max_in_flight(2)
+        .build()
+        .expect("client");
     client.authenticate().await.expect("token");
     let started = Instant::now();
-    let calls = (0..6).map(|_| {
-        let c = client.clone();
-        async move { c.get_usage().await }
-    });
+    let calls = (0..6).map(|_| call(client.clone()));
     for r in futures_util::future::join_all(calls).await {
         r.expect("every call completes");
     }
-    // Six 200 ms answers, two at a time: three rounds. Without the cap they all overlap.
     assert!(
         started.elapsed() >= Duration::from_millis(580),
         "finished in {:?}",
         started.elapsed()
     );
+    mock
+}
+
+#[tokio::test]
+async fn max_in_flight_queues_calls_beyond_it() {
+    six_calls_two_at_a_time("get_usage", |c| async move { c.get_usage().await }).await;
 }
 
 #[tokio::test]
@@ -154,4 +164,47 @@ async fn zero_in_flight_is_refused_naming_the_setting() {
         .build()
         .expect_err("zero is refused");
     assert_eq!(e.field(), Some("max_in_flight"));
+}
+
+#[tokio::test]
+async fn creates_beyond_max_in_flight_wait_their_turn_and_each_is_sent_once() {
+    // Requests handed over (not lent): freed once sent.
+    let mock = six_calls_two_at_a_time("create_invoice", |c| async move {
+        c.create_invoice_and_wait(draft(), WaitOptions::default())
+            .await
+    })
+    .await;
+    assert_eq!(count(&mock.url(), "create_invoice").await, 6);
+}
+
+#[tokio::test]
+async fn a_wait_whose_deadline_passes_in_the_queue_times_out_as_a_wait() {
+    let mock = timed_mock(Duration::from_millis(100)).await;
+    let url = mock.url();
+    let client = builder(&url).max_in_flight(1).build().expect("client");
+    let job = client.create_invoice(&draft()).await.expect("job");
+    fault(
+        &url,
+        json!({"route": "create_invoice", "kind": "latency", "latency_ms": 1500}),
+    )
+    .await;
+    let other = draft();
+    let hog = client.create_invoice(&other);
+    let wait = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        client
+            .wait_for_status(
+                &job,
+                WaitOptions::default().timeout(Duration::from_millis(400)),
+            )
+            .await
+    };
+    let (_, waited) = tokio::join!(hog, wait);
+    let e = waited.expect_err("the wait never got its turn");
+    assert_eq!(e.kind(), ErrorKind::WaitTimeout, "{e}");
+    assert_eq!(
+        e.job().map(|j| j.reference_code.as_str()),
+        Some(job.reference_code.as_str())
+    );
+    assert_eq!(count(&url, "check_create").await, 0);
 }

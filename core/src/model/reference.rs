@@ -19,8 +19,9 @@ pub struct SentReference(Arc<Mutex<Option<Sent>>>);
 
 struct Sent {
     code: String,
-    /// The request as sent, without its reference code: a changed object is detected.
-    payload: Value,
+    /// The request as sent, without its reference code, as compact JSON (a third of the
+    /// memory of the value, kept as long as the object): a changed object is detected.
+    payload: Box<str>,
     /// An invoice may exist under the code (the send succeeded, or its outcome is unknown).
     may_exist: bool,
 }
@@ -60,18 +61,20 @@ impl SentReference {
     /// Takes the code for a send of `payload` (the request without its reference code),
     /// generating one on the first send — all under one lock.
     pub(crate) fn claim(&self, payload: Value) -> Claim {
+        // One value gives one text (map keys are ordered), and unequal values unequal texts.
+        let text: Box<str> = payload.to_string().into();
         let mut slot = self.lock();
         match slot.as_mut() {
             None => {
                 let code = uuid::Uuid::new_v4().to_string();
                 *slot = Some(Sent {
                     code: code.clone(),
-                    payload,
+                    payload: text,
                     may_exist: true,
                 });
                 Claim::Code { code, again: false }
             }
-            Some(s) if s.payload == payload => {
+            Some(s) if s.payload == text => {
                 s.may_exist = true;
                 Claim::Code {
                     code: s.code.clone(),
@@ -80,7 +83,7 @@ impl SentReference {
             }
             Some(s) if !s.may_exist => {
                 // Nothing exists under the code: the object may change (a corrected retry).
-                s.payload = payload;
+                s.payload = text;
                 s.may_exist = true;
                 Claim::Code {
                     code: s.code.clone(),
@@ -89,7 +92,10 @@ impl SentReference {
             }
             Some(s) => Claim::Changed {
                 code: s.code.clone(),
-                field: first_difference(&s.payload, &payload, ""),
+                // The text was written from a value: it reads back (else the whole request).
+                field: serde_json::from_str::<Value>(&s.payload)
+                    .map(|before| first_difference(&before, &payload, ""))
+                    .unwrap_or_else(|_| "(request)".into()),
             },
         }
     }
