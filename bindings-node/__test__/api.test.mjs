@@ -244,6 +244,20 @@ test('camelCase in and out, decimals as strings, bigint and Date accepted, Buffe
   assert.deepEqual(client.totals({ items: [{ itemName: 'A', quantity: 2, unitPrice: 100000, taxRate: 10 }] }), t)
 })
 
+test('text arrives exactly: Vietnamese, astral characters, quotes, escapes and separators', async () => {
+  // Results cross as ASCII JSON (every other character escaped): nothing may change on the way.
+  const name = 'Công ty Đại Việt 😀 "quoted" \\ back\nline\u2028sep\u0001 ß İ'
+  const notes = 'Ghi chú: hàng 𝔸 – đủ'
+  const inv = await client.createInvoiceAndWait(sampleRequest({ buyer: { name, taxCode: '0101234567' }, notes }), { pollIntervalMs: 20 })
+  const full = await client.getInvoice(inv.referenceCode)
+  for (const r of [inv, full]) {
+    assert.equal(r.buyer.name, name)
+    assert.equal(r.notes, notes)
+    assert.ok('referenceCode' in r && !('reference_code' in r))
+  }
+  assert.equal(full.items[0].itemName, 'Sản phẩm A')
+})
+
 test('onStatus has seen every status when the wait settles; a throwing callback does not break it', async () => {
   for (let i = 0; i < 5; i++) {
     const seen = []

@@ -102,7 +102,8 @@ impl napi::bindgen_prelude::ToNapiValue for Json {
                 c"parse".as_ptr(),
                 &mut parse
             ))?;
-            napi::check_status!(sys::napi_create_string_utf8(
+            // ASCII only (see `json_out`): copied, not decoded.
+            napi::check_status!(sys::napi_create_string_latin1(
                 env,
                 val.0.as_ptr().cast(),
                 val.0.len() as isize,
@@ -123,11 +124,95 @@ impl Json {
     }
 }
 
-/// [`out`] as JSON text for [`Json`].
+/// [`out`] as JSON text for [`Json`], written in one pass: keys camelCased as they are written
+/// (no intermediate JSON value), and ASCII only, so the main thread copies it into a one-byte
+/// V8 string instead of decoding UTF-8, and `JSON.parse` reads one byte per character.
 pub fn json_out<T: serde::Serialize>(v: &T) -> sdk::Result<Json> {
-    serde_json::to_string(&out(v)?)
+    let mut text = Vec::with_capacity(1024);
+    let mut ser = serde_json::Serializer::with_formatter(&mut text, ForJs::default());
+    v.serialize(&mut ser)
+        .map_err(|e| sdk::Error::new(sdk::ErrorKind::Decode, e.to_string()))?;
+    // Only ASCII was written (every other character is escaped).
+    String::from_utf8(text)
         .map(Json)
         .map_err(|e| sdk::Error::new(sdk::ErrorKind::Decode, e.to_string()))
+}
+
+/// Compact JSON with object keys camelCased and every non-ASCII character escaped (`\uXXXX`,
+/// as UTF-16 like JSON wants): what [`json_out`] hands to JavaScript.
+#[derive(Default)]
+struct ForJs {
+    in_key: bool,
+    /// The next key character follows an underscore: upper-cased.
+    up: bool,
+}
+
+impl serde_json::ser::Formatter for ForJs {
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        (self.in_key, self.up) = (true, false);
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b",")
+        }
+    }
+
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.in_key = false;
+        Ok(())
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let plain_key = !self.up && !fragment.contains('_');
+        if fragment.is_ascii() && (!self.in_key || plain_key) {
+            // The usual case, as is.
+            return w.write_all(fragment.as_bytes());
+        }
+        if self.in_key {
+            // As `camel_key`: `_` dropped, the character after it upper-cased.
+            for c in fragment.chars() {
+                if c == '_' {
+                    self.up = true;
+                } else if std::mem::take(&mut self.up) {
+                    for u in c.to_uppercase() {
+                        write_char(w, u)?;
+                    }
+                } else {
+                    write_char(w, c)?;
+                }
+            }
+            return Ok(());
+        }
+        let mut plain = 0;
+        for (i, c) in fragment.char_indices() {
+            if !c.is_ascii() {
+                w.write_all(&fragment.as_bytes()[plain..i])?;
+                write_char(w, c)?;
+                plain = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[plain..])
+    }
+}
+
+/// One character of a string's text: itself when ASCII, else its UTF-16 escapes.
+fn write_char<W: ?Sized + std::io::Write>(w: &mut W, c: char) -> std::io::Result<()> {
+    if c.is_ascii() {
+        return w.write_all(&[c as u8]);
+    }
+    let mut units = [0u16; 2];
+    for u in c.encode_utf16(&mut units) {
+        write!(w, "\\u{u:04x}")?;
+    }
+    Ok(())
 }
 
 pub fn out<T: serde::Serialize>(v: &T) -> sdk::Result<Value> {

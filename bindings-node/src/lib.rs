@@ -8,7 +8,8 @@
 //! By concern, as in the Python binding: `client.rs` (the native client, one method per
 //! operation), `batch.rs` (the batch runner of `sepay-einvoice-batch`), `conversion.rs` (values
 //! in and out), `errors.rs` (errors and panics → JavaScript), `runtime.rs` (promises and
-//! `AbortSignal` cancellation), `logging.rs`, and `mock.rs` (the bundled mock server started
+//! `AbortSignal` cancellation), `settle.rs` (results to their promises, one threadsafe function per
+//! thread), `logging.rs`, and `mock.rs` (the bundled mock server started
 //! in-process for `sepay-einvoice/testing`).
 #![deny(clippy::all)]
 
@@ -19,6 +20,7 @@ mod errors;
 mod logging;
 mod mock;
 mod runtime;
+mod settle;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;

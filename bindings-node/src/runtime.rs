@@ -87,9 +87,11 @@ where
     // call's state. Unboxed, each wrapper layer held its own copy and a waiting call took 37 KB
     // (10,000 waits: 370 MB of tasks).
     let fut = Box::pin(fut);
-    // One task per call, settling its own promise. (`Env::spawn_future` adds a second task per
-    // call to turn a panic into a rejection, which `catch_unwind` here already does.)
-    let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+    // One task per call, settling its promise through the thread's one threadsafe function
+    // (`settle.rs`). napi's `Env::spawn_future` would add a second task per call to turn a
+    // panic into a rejection, which `catch_unwind` here already does, and a threadsafe function
+    // per call.
+    let (pending, promise) = crate::settle::promise(env)?;
     napi::bindgen_prelude::spawn(async move {
         let guarded = AssertUnwindSafe(fut).catch_unwind();
         let result = match rx {
@@ -102,15 +104,7 @@ where
             }
             None => guarded.await,
         };
-        match result {
-            Ok(Ok(v)) => deferred.resolve(Box::new(move |_| Ok(v))),
-            Ok(Err(e)) => deferred.reject(e),
-            Err(p) => deferred.reject(panic_error(p)),
-        }
+        pending.settle(result.unwrap_or_else(|p| Err(panic_error(p))));
     });
-    // SAFETY: `promise` is the promise `create_deferred` just made in this `env`.
-    unsafe { PromiseRaw::from_napi_value(env.raw(), promise.raw()) }
+    Ok(promise)
 }
-
-/// What settles a call's promise on the JavaScript thread: hands over the value.
-type Settle<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
