@@ -119,6 +119,15 @@ pub fn ok(data: Value) -> Response {
     axum::Json(json!({"success": true, "data": data})).into_response()
 }
 
+/// An answer already written as JSON text (see `invoice_map.rs`), sent as [`ok`] sends one.
+pub fn ok_text(body: axum::body::Bytes) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
 /// `{"data":data}`, the shape the official examples show for the two lists and usage;
 /// `{"success":true,"data":data}` when `success_key_everywhere` is on.
 pub fn ok_bare(data: Value, success_key: bool) -> Response {

@@ -20,6 +20,7 @@ mod error_codes;
 mod fault_answer;
 mod faults;
 mod files;
+mod invoice_map;
 mod issued_token;
 mod jobs;
 mod model;

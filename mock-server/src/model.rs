@@ -265,6 +265,8 @@ pub struct Invoice {
     /// When it was issued by this mock (`None` for drafts and the seeded manual invoices, whose
     /// files are always ready).
     pub issued_instant: Option<Instant>,
+    /// Its detail answer, written once per state (see `invoice_map.rs`).
+    pub detail_cache: crate::invoice_map::DetailCache,
 }
 
 impl Invoice {
@@ -308,6 +310,7 @@ impl Invoice {
             adjusted: false,
             cancelled: false,
             issued_instant: None,
+            detail_cache: Default::default(),
         }
     }
 

@@ -211,7 +211,7 @@ impl Store {
             quota: config.quota,
             accounts: accounts(vietnam_yy()),
             accounts_yy: vietnam_yy(),
-            invoices: HashMap::new(),
+            invoices: Default::default(),
             order: BTreeMap::new(),
             next_seq: 1,
             jobs: HashMap::new(),

@@ -83,7 +83,7 @@ pub struct Store {
     /// The year (two digits, Vietnam) the accounts' current-year series were made for.
     pub accounts_yy: i32,
     /// Visible invoices by reference code.
-    pub invoices: HashMap<String, Invoice>,
+    pub invoices: crate::invoice_map::Invoices,
     /// Visibility order: seq → reference code.
     pub order: BTreeMap<u64, String>,
     /// Next invoice seq.

@@ -584,6 +584,26 @@ async fn issue_flow_numbers_codes_and_quota() {
 }
 
 #[tokio::test]
+async fn the_detail_answer_follows_every_change_of_the_invoice() {
+    // The detail answer is cached per invoice state: a change must show at once.
+    let api = Api::start(poll_only_config(0)).await;
+    let tc = api.create(&invoice("cached-1", true)).await;
+    api.wait("create", &tc).await;
+    let first = api.get("/v1/invoices/cached-1").await.json()["data"].clone();
+    assert_eq!(first["status"], "draft");
+    assert_eq!(api.get("/v1/invoices/cached-1").await.json()["data"], first);
+    api.issue("cached-1").await;
+    let issued = api.get("/v1/invoices/cached-1").await.json()["data"].clone();
+    assert_eq!(issued["status"], "issued");
+    assert_eq!(issued["invoice_number"], "1");
+    let r = api.post("/_mock/invoices/cached-1/cancel", &json!({})).await;
+    assert_eq!(r.status, 200);
+    let cancelled = api.get("/v1/invoices/cached-1").await.json()["data"].clone();
+    assert_ne!(cancelled, issued);
+    assert_eq!(cancelled, r.json());
+}
+
+#[tokio::test]
 async fn create_not_draft_issues_directly() {
     let api = Api::start(instant_config()).await;
     let tc = api.create(&invoice("direct", false)).await;

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::{base_url, page_params, page_window, paged, query_get, query_pairs, JsonBody, Seg};
 use crate::auth::Authed;
-use crate::envelope::{ok, ok_bare, ApiError, ApiResult};
+use crate::envelope::{ok, ok_bare, ok_text, ApiError, ApiResult};
 use crate::error_codes;
 use crate::model::{Account, Invoice, InvoiceStatus};
 use crate::seed;
@@ -206,7 +206,7 @@ pub async fn get_invoice(
     let mut store = lock(&shared.store);
     store.resolve_due(Instant::now());
     match store.invoices.get(&reference_code) {
-        Some(inv) => Ok(ok(inv.detail_json(&base))),
+        Some(inv) => Ok(ok_text(inv.detail_body(&base))),
         None => Err(ApiError::not_found(
             "Không tìm thấy hóa đơn với reference_code đã cung cấp.",
         )),
