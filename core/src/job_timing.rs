@@ -52,7 +52,7 @@ const REMEMBERED: usize = 16_384;
 
 #[derive(Clone, Copy, Debug)]
 struct Learned {
-    /// Upper bound of the pending time of a recent job, within 10 %.
+    /// Upper bound of the pending time of a recent job, within a step (8 %).
     pending: Duration,
     /// When it was measured.
     at: Instant,
@@ -329,7 +329,7 @@ impl PollPlan {
         }
         let done = Instant::now().saturating_duration_since(self.origin);
         let tight = match self.last_pending {
-            // The pause since the last Pending poll was a short step: within 10 %.
+            // The pause since the last Pending poll was a short step: within 8 %.
             Some(p) => {
                 done.saturating_sub(p) <= crate::clock::scale(p, STEP).max(MIN_PAUSE) + MARGIN_MIN
             }

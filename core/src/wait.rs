@@ -27,8 +27,8 @@ pub struct WaitOptions {
     /// Longest pause between polls; intervals grow ×1.5 up to it (default 5 s).
     pub max_poll_interval: Duration,
     /// Poll when the job is likely done, as learned from this client's earlier jobs (the
-    /// default; see the README's "Waiting for a job"): a job this client started is not polled
-    /// at once, and is seen done at most 10 % after it is. Setting the intervals
+    /// default; see the README's "Waiting for jobs"): a job this client started is not polled
+    /// at once, and is seen done at most 8 % after it is. Setting the intervals
     /// ([`WaitOptions::poll_intervals`], or `from_parts` with a `poll_interval`) turns it off:
     /// the wait then polls at once and every interval, growing ×1.5.
     pub adaptive: bool,
