@@ -28,6 +28,9 @@ node -e '
 step "build the addon (debug)"
 npm run build
 
+step "the addon's own unit tests (cargo test --lib)"
+cargo test -q -p sepay-einvoice-node --lib
+
 if [ -z "${SEPAY_MOCK_BIN:-}" ]; then
   step "build the mock server"
   cargo build -p sepay-einvoice-mock

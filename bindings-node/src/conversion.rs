@@ -102,8 +102,14 @@ impl napi::bindgen_prelude::ToNapiValue for Json {
                 c"parse".as_ptr(),
                 &mut parse
             ))?;
-            // ASCII only (see `json_out`): copied, not decoded.
-            napi::check_status!(sys::napi_create_string_latin1(
+            // ASCII (see `json_out`): copied, not decoded. Checked all the same, so text that
+            // is not (a raw JSON fragment, say) is decoded rather than corrupted.
+            let create = if val.0.is_ascii() {
+                sys::napi_create_string_latin1
+            } else {
+                sys::napi_create_string_utf8
+            };
+            napi::check_status!(create(
                 env,
                 val.0.as_ptr().cast(),
                 val.0.len() as isize,
@@ -164,6 +170,29 @@ impl serde_json::ser::Formatter for ForJs {
     fn end_object_key<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
         self.in_key = false;
         Ok(())
+    }
+
+    fn write_char_escape<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        escape: serde_json::ser::CharEscape,
+    ) -> std::io::Result<()> {
+        use serde_json::ser::CharEscape;
+        // In a key, an escaped character after `_` takes the upper-casing (`camel_key` upper-cases
+        // it, which leaves it as it is).
+        self.up = false;
+        let text: &[u8] = match escape {
+            CharEscape::Quote => b"\\\"",
+            CharEscape::ReverseSolidus => b"\\\\",
+            CharEscape::Solidus => b"\\/",
+            CharEscape::Backspace => b"\\b",
+            CharEscape::FormFeed => b"\\f",
+            CharEscape::LineFeed => b"\\n",
+            CharEscape::CarriageReturn => b"\\r",
+            CharEscape::Tab => b"\\t",
+            CharEscape::AsciiControl(byte) => return write!(w, "\\u{byte:04x}"),
+        };
+        w.write_all(text)
     }
 
     fn write_string_fragment<W: ?Sized + std::io::Write>(
@@ -406,4 +435,22 @@ pub fn opt_bool(m: &Map<String, Value>, key: &str, field: &str) -> sdk::Result<O
 pub fn job_input(v: Option<Value>) -> sdk::Result<sdk::Job> {
     // The core names a bad stored job's fields `job.*`, for every language.
     sdk::Job::from_json(snakeize(v.unwrap_or(Value::Null)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_for_javascript_are_ascii_and_read_back_as_the_camelized_value() {
+        let v = serde_json::json!({
+            "reference_code": "Công ty 😀 \"q\" \\ / \n\t \u{2028} \u{1} 𝔸",
+            "items": [{"unit_price": "1.5", "x_\"y": 1, "a_\nb": 2, "trailing_": 3, "_lead": 4, "ß_ß": 5}],
+            "nested_map": {"some_key": null, "đ_ă": [true, 1.25, -0.0]},
+        });
+        let text = json_out(&v).expect("written").0;
+        assert!(text.is_ascii(), "{text}");
+        let back: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(back, camelize(v));
+    }
 }

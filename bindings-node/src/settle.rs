@@ -15,9 +15,10 @@ use std::sync::{Arc, RwLock};
 use napi::bindgen_prelude::*;
 use napi::{check_status, sys};
 
-/// The promise of one call, to be settled from any thread.
+/// The promise of one call, to be settled from any thread. Dropped unsettled (its task never
+/// ran, or was dropped), it rejects the promise: none is ever left pending.
 pub struct Pending {
-    deferred: sys::napi_deferred,
+    deferred: Option<sys::napi_deferred>,
     queue: Arc<Queue>,
 }
 
@@ -68,22 +69,28 @@ pub fn promise<'e, T>(env: &'e Env) -> napi::Result<(Pending, PromiseRaw<'e, T>)
     }
     PENDING.set(PENDING.get() + 1);
     Ok((
-        Pending { deferred, queue },
+        Pending {
+            deferred: Some(deferred),
+            queue,
+        },
         PromiseRaw::new(env.raw(), promise),
     ))
 }
 
 impl Pending {
     /// Settles the promise with `result` (from any thread).
-    pub fn settle<T: ToNapiValue + Send + 'static>(self, result: napi::Result<T>) {
-        let outcome: Outcome = Box::new(move |env| match result {
+    pub fn settle<T: ToNapiValue + Send + 'static>(mut self, result: napi::Result<T>) {
+        self.send(Box::new(move |env| match result {
             Ok(v) => unsafe { T::to_napi_value(env, v) },
             Err(e) => Err(e),
-        });
-        let delivery = Box::into_raw(Box::new(Delivery {
-            deferred: self.deferred,
-            outcome,
         }));
+    }
+
+    fn send(&mut self, outcome: Outcome) {
+        let Some(deferred) = self.deferred.take() else {
+            return;
+        };
+        let delivery = Box::into_raw(Box::new(Delivery { deferred, outcome }));
         let sent = match *read(&self.queue) {
             Some(t) => unsafe {
                 sys::napi_call_threadsafe_function(
@@ -98,6 +105,16 @@ impl Pending {
             // The environment is gone: nobody waits for this promise any more.
             drop(unsafe { Box::from_raw(delivery) });
         }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.send(Box::new(|_| {
+            Err(crate::errors::panic_error(Box::new(
+                "the call ended without a result",
+            )))
+        }));
     }
 }
 
@@ -149,11 +166,19 @@ fn queue(env: &Env) -> napi::Result<Arc<Queue>> {
     Ok(queue)
 }
 
-/// The environment is being torn down: results arriving later are dropped.
+/// The environment is being torn down: results arriving later are dropped, and the threadsafe
+/// function is released so Node can free it.
 unsafe extern "C" fn closed(arg: *mut c_void) {
     let queue = unsafe { Arc::from_raw(arg as *const Queue) };
-    *queue.0.write().unwrap_or_else(|p| p.into_inner()) = None;
+    let tsfn = queue.0.write().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(t) = tsfn {
+        unsafe {
+            sys::napi_release_threadsafe_function(t.0, sys::ThreadsafeFunctionReleaseMode::abort)
+        };
+    }
     QUEUE.with_borrow_mut(|q| *q = None);
+    // A new environment on this thread (an embedder's reload) starts with none pending.
+    PENDING.set(0);
 }
 
 /// Settles one promise, on the JavaScript thread.

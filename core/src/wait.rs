@@ -150,8 +150,7 @@ fn final_poll_in(deadline: Instant) -> Duration {
 
 /// What one poll of a wait saw (boxed: a waiting wait keeps only pointers).
 enum Polled {
-    Done(Box<Invoice>),
-    Pending(Box<JobStatus>),
+    Seen(Box<JobStatus>),
     /// A transient failure: the wait goes on.
     Unanswered(Error),
 }
@@ -230,22 +229,40 @@ impl Client {
             }
             // Admitted first, then boxed: the room of an HTTP exchange and of the answer is
             // taken for the poll only, and only once it may start (10,000 waits polling at
-            // once queue holding nothing more).
-            // A wait whose deadline passes in the queue times out below like any other.
+            // once queue holding nothing more). A wait whose deadline passes in the queue times
+            // out below like any other.
             let polled = match self.inner.admit(deadline).await {
                 Ok(admitted) => {
-                    let polled =
-                        Box::pin(self.poll_once(job, &options, plan.as_mut(), deadline)).await;
+                    let polled = Box::pin(self.poll_once(job, plan.as_mut(), deadline)).await;
                     drop(admitted);
                     Some(polled?)
                 }
                 Err(_) => None,
             };
             match polled {
-                Some(Polled::Done(invoice)) => return Ok(*invoice),
-                Some(Polled::Pending(status)) => {
-                    if let Ok(mut l) = last_seen.lock() {
-                        *l = Some(status);
+                Some(Polled::Seen(status)) => {
+                    tracing::debug!(state = %status.state, reference_code = job.reference_code, "job status");
+                    // Told once the place is given back: a slow callback holds up no other call.
+                    if let Some(cb) = &options.on_status {
+                        cb(&status);
+                    }
+                    match status.state {
+                        JobState::Success => {
+                            return Box::pin(self.finish_success(job, *status, deadline)).await;
+                        }
+                        JobState::Failed => {
+                            let msg = status
+                                .message
+                                .clone()
+                                .unwrap_or_else(|| "the job failed".into());
+                            return Err(Error::new(ErrorKind::InvoiceFailed, msg)
+                                .with_job(job.clone(), Some(*status)));
+                        }
+                        _ => {
+                            if let Ok(mut l) = last_seen.lock() {
+                                *l = Some(status);
+                            }
+                        }
                     }
                 }
                 Some(Polled::Unanswered(e)) => last_error = Some(e),
@@ -269,12 +286,11 @@ impl Client {
         }
     }
 
-    /// One poll of a wait ending at `deadline`, and what it means: the invoice, still pending,
-    /// or no answer worth ending the wait for. Errors end the wait.
+    /// One poll of a wait ending at `deadline`: the status seen, or a failure that leaves the
+    /// wait going; the plan is told at once (its times are the poll's). Other errors end the wait.
     async fn poll_once(
         &self,
         job: &Job,
-        options: &WaitOptions,
         mut plan: Option<&mut crate::job_timing::PollPlan>,
         deadline: Instant,
     ) -> Result<Polled> {
@@ -284,33 +300,14 @@ impl Client {
         ));
         match self.check_status_until(job, poll_deadline).await {
             Ok(status) => {
-                tracing::debug!(state = %status.state, reference_code = job.reference_code, "job status");
-                if let Some(cb) = &options.on_status {
-                    cb(&status);
-                }
-                match status.state {
-                    JobState::Success => {
-                        if let Some(plan) = plan.as_mut() {
-                            plan.saw_done();
-                        }
-                        let invoice = self.finish_success(job, status, deadline).await?;
-                        Ok(Polled::Done(Box::new(invoice)))
-                    }
-                    JobState::Failed => {
-                        let msg = status
-                            .message
-                            .clone()
-                            .unwrap_or_else(|| "the job failed".into());
-                        Err(Error::new(ErrorKind::InvoiceFailed, msg)
-                            .with_job(job.clone(), Some(status)))
-                    }
-                    _ => {
-                        if let Some(plan) = plan.as_mut() {
-                            plan.saw_pending();
-                        }
-                        Ok(Polled::Pending(Box::new(status)))
+                if let Some(plan) = plan.as_mut() {
+                    match status.state {
+                        JobState::Success => plan.saw_done(),
+                        JobState::Failed => {}
+                        _ => plan.saw_pending(),
                     }
                 }
+                Ok(Polled::Seen(Box::new(status)))
             }
             Err(e) if transient(&e) => {
                 tracing::debug!(error = %e, "poll failed; still waiting");

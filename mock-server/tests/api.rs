@@ -596,7 +596,9 @@ async fn the_detail_answer_follows_every_change_of_the_invoice() {
     let issued = api.get("/v1/invoices/cached-1").await.json()["data"].clone();
     assert_eq!(issued["status"], "issued");
     assert_eq!(issued["invoice_number"], "1");
-    let r = api.post("/_mock/invoices/cached-1/cancel", &json!({})).await;
+    let r = api
+        .post("/_mock/invoices/cached-1/cancel", &json!({}))
+        .await;
     assert_eq!(r.status, 200);
     let cancelled = api.get("/v1/invoices/cached-1").await.json()["data"].clone();
     assert_ne!(cancelled, issued);

@@ -74,7 +74,7 @@ impl SentReference {
                 });
                 Claim::Code { code, again: false }
             }
-            Some(s) if s.payload == text => {
+            Some(s) if same(&s.payload, &text, &payload) => {
                 s.may_exist = true;
                 Claim::Code {
                     code: s.code.clone(),
@@ -107,6 +107,13 @@ impl SentReference {
             s.may_exist = false;
         }
     }
+}
+
+/// Whether the payload sent before (as text) is the one now (`text`, from `now`). Equal texts
+/// are equal values; other texts are compared as values, as they always were (a map's key order
+/// or `-0.0` may differ in text alone).
+fn same(before: &str, text: &str, now: &Value) -> bool {
+    before == text || serde_json::from_str::<Value>(before).is_ok_and(|b| &b == now)
 }
 
 /// The path of the first field that differs between two JSON values (`items[0].unit`).
@@ -217,6 +224,19 @@ mod tests {
         assert_eq!(
             a.claim(json!({"items": [{"unit": "hộp"}]})),
             Claim::Code { code, again: false }
+        );
+    }
+
+    #[test]
+    fn equal_payloads_whose_text_differs_are_the_same_request() {
+        // Kept as text, compared as values: `-0.0` equals `0.0`, as it always did.
+        let a = SentReference::default();
+        let Claim::Code { code, .. } = a.claim(json!({"discount": 0.0})) else {
+            panic!()
+        };
+        assert_eq!(
+            a.claim(json!({"discount": -0.0})),
+            Claim::Code { code, again: true }
         );
     }
 
