@@ -349,8 +349,6 @@ impl Inner {
         deadline: Instant,
     ) -> Result<T> {
         let started = Instant::now();
-        let path = call.path();
-        let method = call.method.as_str().to_string();
         let mut history: Vec<Attempt> = Vec::new();
         let mut replayed_401 = false;
         let mut retry = 0u32;
@@ -361,7 +359,7 @@ impl Inner {
                     ErrorKind::Timeout,
                     format!("call deadline passed after {:.1?}", started.elapsed()),
                 )
-                .with_call(&method, &path)
+                .with_call(call.method.as_str(), &call.path())
                 .with_elapsed(started.elapsed())
                 .with_history(history));
             }
@@ -397,7 +395,7 @@ impl Inner {
                     ),
                 )
                 .with_ambiguous(earlier)
-                .with_call(&method, &path)
+                .with_call(call.method.as_str(), &call.path())
                 .with_elapsed(started.elapsed())
                 .with_history(history));
             };
@@ -468,7 +466,7 @@ impl Inner {
             }
             let finish = |e: Error, history: Vec<Attempt>| {
                 Err(e
-                    .with_call(&method, &path)
+                    .with_call(call.method.as_str(), &call.path())
                     .with_request_id(failure.request_id.clone())
                     .with_history(history))
             };

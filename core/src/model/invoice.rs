@@ -426,15 +426,15 @@ pub(crate) fn de_opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Naiv
     let s: Option<String> = Option::deserialize(d)?;
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {
-            let dt = chrono::DateTime::parse_from_rfc3339(s).map_err(serde::de::Error::custom)?;
-            Ok(Some(
-                dt.with_timezone(&crate::clock::vietnam()).date_naive(),
-            ))
-        }
         Some(s) => {
+            if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
+                return Ok(Some(
+                    dt.with_timezone(&crate::clock::vietnam()).date_naive(),
+                ));
+            }
+            // `FromStr` reads `%Y-%m-%d` without parsing a format string per value.
             let day = s.get(..10).unwrap_or(s);
-            NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            day.parse::<NaiveDate>()
                 .map(Some)
                 .map_err(serde::de::Error::custom)
         }
